@@ -1,0 +1,67 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - virtualenv, install, migrate SQLite, demo data, portal on http://127.0.0.1:8000
+#   make test  - install the test dependencies and run every suite this machine can reach
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= demo
+
+.PHONY: run install install-test migrate demo test test-unit test-services test-browser lint format messages bench-import clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo --scale $(SCALE)
+
+run: demo
+	@echo "Portal: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(PY) tests/run_suites.py all
+
+test-unit: install-test
+	$(PY) tests/run_suites.py unit
+
+test-services: install-test
+	$(PY) tests/run_suites.py services
+
+test-browser: install-test
+	$(PY) tests/run_suites.py browser
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate the translation catalogues after changing strings, then translate locale/zh_Hans.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench-import: migrate
+	$(PY) manage.py bench_import --rows 30000
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media test-artifacts

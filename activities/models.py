@@ -1,0 +1,1 @@
+"""Models of the events and competitions app; they arrive with its issue."""

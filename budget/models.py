@@ -1,0 +1,1 @@
+"""Models of the funds and expense approvals app; they arrive with its issue."""

@@ -1,0 +1,1 @@
+"""Models of the interest clubs app; they arrive with its issue."""

@@ -1,0 +1,162 @@
+"""The shared model every app stands on: government units, their cadres, and the audit trail."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from .phones import mask_phone
+
+employee_no_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]{1,32}$",
+    _("An employee number has 1-32 letters, digits, '-' or '_'."),
+)
+phone_validator = RegexValidator(
+    r"^(1[3-9]\d{9}|0\d{2,3}-\d{7,8})$",
+    _("Enter an 11-digit mobile number or a landline such as 0427-2812345."),
+)
+
+
+class Unit(models.Model):
+    """A government unit (市直单位): bureau, commission, court, office..."""
+
+    class Kind(models.TextChoices):
+        PARTY = "party", _("Party organ")
+        GOVERNMENT = "government", _("Government department")
+        PEOPLES_CONGRESS = "congress", _("People's congress / CPPCC organ")
+        JUDICIAL = "judicial", _("Court or procuratorate")
+        MASS_ORGANISATION = "mass", _("Mass organisation")
+        INSTITUTION = "institution", _("Public institution")
+        ENTERPRISE = "enterprise", _("State-owned enterprise")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("A code has only letters, digits, '-' or '_'."))],
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    sort_order = models.PositiveIntegerField(_("display order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+
+class Cadre(models.Model):
+    """One person working in a unit; logs in with the employee number."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("Male")
+        FEMALE = "F", _("Female")
+
+    class PoliticalStatus(models.TextChoices):
+        CPC_MEMBER = "cpc", _("CPC member")
+        CPC_PROBATIONARY = "cpc_probationary", _("Probationary CPC member")
+        CYL_MEMBER = "cyl", _("Communist Youth League member")
+        DEMOCRATIC_PARTY = "democratic", _("Democratic party member")
+        NON_PARTISAN = "nonpartisan", _("Non-partisan")
+        MASSES = "masses", _("The masses")
+
+    class Talent(models.TextChoices):
+        CALLIGRAPHY = "calligraphy", _("Calligraphy")
+        PHOTOGRAPHY = "photography", _("Photography")
+        VIDEO = "video", _("Video production")
+        HOSTING = "hosting", _("Hosting")
+        WRITING = "writing", _("Writing")
+        FIRST_AID = "first_aid", _("First aid")
+        SINGING = "singing", _("Singing")
+        INSTRUMENT = "instrument", _("Musical instrument")
+        DESIGN = "design", _("Graphic design")
+        SPORTS_REFEREE = "referee", _("Sports refereeing")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cadre", verbose_name=_("user account")
+    )
+    employee_no = models.CharField(_("employee number"), max_length=32, unique=True, validators=[employee_no_validator])
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("unit"))
+    position = models.CharField(_("position"), max_length=60, blank=True)
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[phone_validator])
+    talents = models.JSONField(_("talents"), default=list, blank=True)
+    car_plate = models.CharField(_("car plate"), max_length=12, blank=True)
+    is_liaison = models.BooleanField(
+        _("liaison of the unit"),
+        default=False,
+        help_text=_("Liaisons register their unit's teams and see their unit's cadres."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    must_change_password = models.BooleanField(_("must change password at next login"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        ordering = ["unit__sort_order", "unit__code", "employee_no"]
+        indexes = [
+            models.Index(fields=["unit", "is_active"]),
+            models.Index(Lower("name"), name="portal_cadre_name_lower"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(employee_no=""), name="portal_cadre_employee_no_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.employee_no})"
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    def get_talents_display(self):
+        labels = dict(self.Talent.choices)
+        return [labels.get(code, code) for code in self.talents]
+
+
+class AuditEntry(models.Model):
+    """One state change that matters: who did what to which object, with the values changed."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"

@@ -1,0 +1,19 @@
+"""The committee-staff and leadership groups and what they may do in the admin."""
+
+from django.contrib.auth.models import Group, Permission
+
+from .permissions import COMMITTEE_STAFF_GROUP, LEADERSHIP_GROUP
+
+# Staff manage everything that belongs to the portal's own apps (and read the Celery records).
+STAFF_APP_LABELS = ["portal", "activities", "clubs", "reading", "volunteers", "budget"]
+STAFF_READ_ONLY_APP_LABELS = ["django_celery_results", "django_celery_beat", "axes"]
+
+
+def grant_role_permissions(sender=None, **kwargs):
+    """Give the committee-staff group every permission on the portal's apps; idempotent."""
+    staff, _ = Group.objects.get_or_create(name=COMMITTEE_STAFF_GROUP)
+    Group.objects.get_or_create(name=LEADERSHIP_GROUP)
+    wanted = Permission.objects.filter(content_type__app_label__in=STAFF_APP_LABELS) | Permission.objects.filter(
+        content_type__app_label__in=STAFF_READ_ONLY_APP_LABELS, codename__startswith="view_"
+    )
+    staff.permissions.add(*wanted)

@@ -1,0 +1,1 @@
+"""Models of the books and reading app; they arrive with its issue."""

@@ -1,0 +1,137 @@
+"""Committee staff's admin for units and cadres."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from portal.models import AuditEntry, Cadre
+from tests.factories import CadreFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+def test_changelist_masks_phones_and_searches(staff_client, unit):
+    CadreFactory(unit=unit, name="孙悟空", phone="13800138000", employee_no="A1001")
+    CadreFactory(unit=unit, name="猪八戒", phone="13900139000", employee_no="A1002")
+    url = reverse("admin:portal_cadre_changelist")
+    html = staff_client.get(url).content.decode()
+    assert "138****8000" in html
+    assert "13800138000" not in html
+    for term in ("孙悟空", "A1001", "13800138000"):
+        result = staff_client.get(url, {"q": term}).content.decode()
+        assert "孙悟空" in result and "猪八戒" not in result, term
+
+
+def test_changelist_filters_and_query_budget(staff_client, unit, other_unit, django_assert_max_num_queries):
+    CadreFactory.create_batch(30, unit=unit)
+    CadreFactory.create_batch(5, unit=other_unit, political_status=Cadre.PoliticalStatus.CYL_MEMBER)
+    url = reverse("admin:portal_cadre_changelist")
+    with django_assert_max_num_queries(20):
+        response = staff_client.get(url, {"unit__id__exact": other_unit.pk})
+    assert response.context["cl"].result_count == 5
+    response = staff_client.get(url, {"political_status__exact": "cyl"})
+    assert response.context["cl"].result_count == 5
+
+
+def test_adding_a_cadre_creates_the_login_account(staff_client, unit):
+    response = staff_client.post(
+        reverse("admin:portal_cadre_add"),
+        {
+            "employee_no": "N0001",
+            "name": "新同志",
+            "gender": "F",
+            "unit": unit.pk,
+            "political_status": "cpc",
+            "phone": "13712345678",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    cadre = Cadre.objects.get(employee_no="N0001")
+    assert cadre.user.username == "N0001"
+    assert cadre.must_change_password
+    assert cadre.user.has_usable_password()
+    assert AuditEntry.objects.filter(action="cadre.create", object_id=str(cadre.pk)).exists()
+
+
+def test_adding_a_cadre_with_a_taken_employee_number_is_refused(staff_client, unit, staff_user):
+    response = staff_client.post(
+        reverse("admin:portal_cadre_add"),
+        {"employee_no": staff_user.username, "name": "重名", "gender": "M", "unit": unit.pk, "political_status": "cpc"},
+    )
+    assert response.status_code == 200
+    assert "employee_no" in response.context["adminform"].form.errors
+    assert not Cadre.objects.filter(name="重名").exists()
+
+
+def test_bad_phone_is_rejected_in_the_admin(staff_client, unit):
+    response = staff_client.post(
+        reverse("admin:portal_cadre_add"),
+        {
+            "employee_no": "N0002",
+            "name": "错号",
+            "gender": "M",
+            "unit": unit.pk,
+            "political_status": "cpc",
+            "phone": "12345",
+        },
+    )
+    assert response.status_code == 200
+    assert "phone" in response.context["adminform"].form.errors
+    assert not User.objects.filter(username="N0002").exists()
+
+
+def test_deactivate_and_activate_actions_switch_the_login_too(staff_client, unit):
+    cadres = CadreFactory.create_batch(3, unit=unit)
+    url = reverse("admin:portal_cadre_changelist")
+    staff_client.post(url, {"action": "deactivate", "_selected_action": [c.pk for c in cadres[:2]]})
+    assert list(Cadre.objects.filter(is_active=False).order_by("pk")) == cadres[:2]
+    assert User.objects.filter(cadre__in=cadres[:2], is_active=False).count() == 2
+    assert AuditEntry.objects.filter(action="cadre.deactivate").count() == 2
+    staff_client.post(url, {"action": "activate", "_selected_action": [cadres[0].pk]})
+    cadres[0].refresh_from_db()
+    assert cadres[0].is_active and cadres[0].user.is_active
+
+
+def test_make_liaison_action(staff_client, unit):
+    cadre = CadreFactory(unit=unit)
+    url = reverse("admin:portal_cadre_changelist")
+    staff_client.post(url, {"action": "make_liaison", "_selected_action": [cadre.pk]})
+    cadre.refresh_from_db()
+    assert cadre.is_liaison
+    staff_client.post(url, {"action": "revoke_liaison", "_selected_action": [cadre.pk]})
+    cadre.refresh_from_db()
+    assert not cadre.is_liaison
+
+
+def test_inactive_cadre_cannot_become_liaison(staff_client, unit):
+    cadre = CadreFactory(unit=unit, is_active=False)
+    response = staff_client.post(
+        reverse("admin:portal_cadre_changelist"),
+        {"action": "make_liaison", "_selected_action": [cadre.pk]},
+        follow=True,
+    )
+    cadre.refresh_from_db()
+    assert not cadre.is_liaison
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_unit_admin_lists_active_cadre_counts(staff_client):
+    unit = UnitFactory(name="市统计局")
+    CadreFactory.create_batch(3, unit=unit)
+    CadreFactory(unit=unit, is_active=False)
+    response = staff_client.get(reverse("admin:portal_unit_changelist"), {"q": "统计"})
+    assert response.context["cl"].result_list[0].active_cadre_count == 3
+
+
+def test_admin_speaks_chinese(staff_client):
+    html = staff_client.get(reverse("admin:portal_cadre_changelist")).content.decode()
+    assert "机关工委工作门户" in html
+    assert "从 Excel 导入" in html

@@ -1,0 +1,1 @@
+"""Models of the volunteer service app; they arrive with its issue."""
