@@ -105,7 +105,7 @@ class CadreAdmin(admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     list_per_page = 50
     readonly_fields = ["must_change_password", "created_at", "updated_at"]
-    actions = ["activate", "deactivate", "make_liaison", "revoke_liaison"]
+    actions = ["activate", "deactivate", "make_liaison", "revoke_liaison", "reset_password"]
     fieldsets = [
         (None, {"fields": ["employee_no", "name", "gender", "birth_date", "unit", "position", "political_status"]}),
         (_("Contact"), {"fields": ["phone", "car_plate"]}),
@@ -145,6 +145,13 @@ class CadreAdmin(admin.ModelAdmin):
     def revoke_liaison(self, request, queryset):
         self._run_action(request, services.cadres_set_liaison, queryset, liaison=False)
 
+    @admin.action(
+        description=_("Reset the password to the initial password (to be changed at next login)"),
+        permissions=["change"],
+    )
+    def reset_password(self, request, queryset):
+        self._run_action(request, services.cadres_reset_password, queryset)
+
     # Roster import ---------------------------------------------------------------------------
 
     def get_urls(self):
@@ -176,8 +183,8 @@ class CadreAdmin(admin.ModelAdmin):
         self._check_import_permission(request)
         errors = []
         error_summary = ""
-        form = RosterImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        form = RosterImportForm(request.POST, request.FILES) if request.method == "POST" else RosterImportForm()
+        if form.is_bound and form.is_valid():
             try:
                 summary = roster_import(
                     actor=request.user,

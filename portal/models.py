@@ -89,7 +89,7 @@ class Cadre(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cadre", verbose_name=_("user account")
     )
     employee_no = models.CharField(_("employee number"), max_length=32, unique=True, validators=[employee_no_validator])
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("unit"))

@@ -7,6 +7,8 @@ from .permissions import COMMITTEE_STAFF_GROUP, LEADERSHIP_GROUP
 # Staff manage everything that belongs to the portal's own apps (and read the Celery records).
 STAFF_APP_LABELS = ["portal", "activities", "clubs", "reading", "volunteers", "budget"]
 STAFF_READ_ONLY_APP_LABELS = ["django_celery_results", "django_celery_beat", "axes"]
+# Deleting a failed-login record is how staff unlock a locked-out account.
+STAFF_EXTRA_PERMISSIONS = [("axes", "delete_accessattempt"), ("axes", "delete_accessfailurelog")]
 
 
 def grant_role_permissions(sender=None, **kwargs):
@@ -16,4 +18,6 @@ def grant_role_permissions(sender=None, **kwargs):
     wanted = Permission.objects.filter(content_type__app_label__in=STAFF_APP_LABELS) | Permission.objects.filter(
         content_type__app_label__in=STAFF_READ_ONLY_APP_LABELS, codename__startswith="view_"
     )
+    for app_label, codename in STAFF_EXTRA_PERMISSIONS:
+        wanted |= Permission.objects.filter(content_type__app_label=app_label, codename=codename)
     staff.permissions.add(*wanted)

@@ -88,3 +88,21 @@ def password_changed(*, user) -> None:
     """Record that the user chose their own password, which lifts the first-login redirect."""
     Cadre.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
     audit_record(actor=user, action="user.password_change", obj=user, object_type="auth.user")
+
+
+@transaction.atomic
+def cadres_reset_password(*, actor, cadres) -> int:
+    """Give cadres the initial password again (a forgotten password); they must change it at next login.
+
+    Also lifts a failed-login lock on those accounts, since the reset is usually why staff were called.
+    """
+    from axes.models import AccessAttempt
+
+    ids = [c.pk for c in cadres]
+    targets = list(Cadre.objects.select_for_update().filter(pk__in=ids).select_related("user"))
+    User.objects.filter(cadre__in=ids).update(password=initial_password_hash())
+    Cadre.objects.filter(pk__in=ids).update(must_change_password=True)
+    AccessAttempt.objects.filter(username__in=[c.user.username for c in targets]).delete()
+    for cadre in targets:
+        audit_record(actor=actor, action="cadre.password_reset", obj=cadre)
+    return len(targets)

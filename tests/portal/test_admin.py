@@ -135,3 +135,98 @@ def test_admin_speaks_chinese(staff_client):
     html = staff_client.get(reverse("admin:portal_cadre_changelist")).content.decode()
     assert "机关工委工作门户" in html
     assert "从 Excel 导入" in html
+
+
+def _roster_upload(rows, name="roster.xlsx"):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["工号", "姓名", "性别", "单位", "手机号"])
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def test_import_template_downloads_as_xlsx(staff_client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    response = staff_client.get(reverse("admin:portal_cadre_import_template"))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    headers = [cell.value for cell in next(load_workbook(BytesIO(response.content)).active.iter_rows(max_row=1))]
+    assert "工号" in headers and "姓名" in headers
+
+
+def test_import_through_the_admin_creates_cadres(staff_client):
+    unit = UnitFactory(name="市水务局")
+    upload = _roster_upload([["W001", "甲", "男", "市水务局", "13800000001"], ["W002", "乙", "女", "市水务局", None]])
+    response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:portal_cadre_changelist")
+    assert Cadre.objects.filter(unit=unit).count() == 2
+    assert any("2" in str(m) for m in response.context["messages"])
+
+
+def test_import_with_a_bad_row_lists_errors_and_saves_nothing(staff_client):
+    UnitFactory(name="市水务局")
+    upload = _roster_upload([["W001", "甲", "男", "市水务局", "13800000001"], ["W002", "乙", "X", "不存在局", "123"]])
+    response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+    assert response.status_code == 200
+    assert response.context["error_count"] >= 3
+    html = response.content.decode()
+    assert 'id="import-errors"' in html
+    assert "不存在局" in html
+    assert not Cadre.objects.exists()
+    assert not User.objects.filter(username__in=["W001", "W002"]).exists()
+
+
+def test_import_of_a_non_excel_file_is_refused(staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("roster.xlsx", b"%PDF-1.4 not a workbook")
+    response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+    assert response.status_code == 200
+    assert "xlsx" in response.context["error_summary"]
+    assert not Cadre.objects.exists()
+
+
+def test_import_without_a_file_is_a_form_error(staff_client):
+    response = staff_client.post(reverse("admin:portal_cadre_import"), {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+
+
+def test_import_is_for_committee_staff_only(client, leader, liaison):
+    for user in (leader, liaison.user):
+        client.force_login(user)
+        upload = _roster_upload([["W009", "丙", "男", "任意", None]])
+        response = client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+        assert response.status_code == 302
+    assert not Cadre.objects.filter(employee_no="W009").exists()
+
+
+def test_reset_password_action_restores_the_initial_password_and_unlocks(staff_client, unit, client, settings):
+    from django.test import Client
+
+    cadre = CadreFactory(unit=unit)
+    browser = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        browser.post(reverse("login"), {"username": cadre.employee_no, "password": "wrong"})
+    assert browser.post(reverse("login"), {"username": cadre.employee_no, "password": "wrong"}).status_code == 429
+    staff_client.post(
+        reverse("admin:portal_cadre_changelist"), {"action": "reset_password", "_selected_action": [cadre.pk]}
+    )
+    cadre.refresh_from_db()
+    assert cadre.must_change_password
+    assert cadre.user.check_password(settings.PORTAL_INITIAL_PASSWORD)
+    response = browser.post(
+        reverse("login"), {"username": cadre.employee_no, "password": settings.PORTAL_INITIAL_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="cadre.password_reset", object_id=str(cadre.pk)).exists()

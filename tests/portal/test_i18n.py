@@ -11,12 +11,14 @@ PO_FILE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSA
 
 
 def _po_entries(path):
-    """(msgid, msgid_plural, [msgstr...], fuzzy) for each entry of a .po file."""
+    """(msgctxt, msgid, msgid_plural, [msgstr...], fuzzy) for each entry of a .po file."""
     entries, current, key, fuzzy = [], None, None, False
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
             if current and current.get("msgid"):
-                entries.append((current["msgid"], current.get("msgid_plural"), current["msgstr"], fuzzy))
+                entries.append(
+                    (current.get("msgctxt"), current["msgid"], current.get("msgid_plural"), current["msgstr"], fuzzy)
+                )
             current, key, fuzzy = None, None, False
             continue
         if line.startswith("#,") and "fuzzy" in line:
@@ -45,17 +47,20 @@ def _po_entries(path):
 def test_chinese_catalogue_is_complete():
     entries = _po_entries(PO_FILE)
     assert len(entries) > 100
-    untranslated = [msgid for msgid, _, msgstrs, fuzzy in entries if fuzzy or not all(msgstrs)]
+    untranslated = [msgid for _, msgid, _, msgstrs, fuzzy in entries if fuzzy or not all(msgstrs)]
     assert untranslated == []
 
 
 def test_compiled_catalogue_matches_the_po_file():
     """The committed .mo answers with the .po's translations (no GNU gettext needed at set-up)."""
     with translation.override("zh-hans"):
-        for msgid, plural, msgstrs, _ in _po_entries(PO_FILE):
-            if "%(" in msgid or plural:
-                continue
-            assert translation.gettext(msgid) == msgstrs[0], msgid
+        for context, msgid, plural, msgstrs, _ in _po_entries(PO_FILE):
+            if plural:
+                assert translation.ngettext(msgid, plural, 2) == msgstrs[0], msgid
+            elif context:
+                assert translation.pgettext(context, msgid) == msgstrs[0], msgid
+            else:
+                assert translation.gettext(msgid) == msgstrs[0], msgid
 
 
 PAGES = [
