@@ -104,6 +104,7 @@ class CadreAdmin(admin.ModelAdmin):
     list_select_related = ["unit"]
     autocomplete_fields = ["unit"]
     list_per_page = 50
+    ordering = ["unit__sort_order", "unit__code", "employee_no"]
     readonly_fields = ["must_change_password", "created_at", "updated_at"]
     actions = ["activate", "deactivate", "make_liaison", "revoke_liaison", "reset_password"]
     fieldsets = [

@@ -113,7 +113,7 @@ class Cadre(models.Model):
     class Meta:
         verbose_name = _("cadre")
         verbose_name_plural = _("cadres")
-        ordering = ["unit__sort_order", "unit__code", "employee_no"]
+        ordering = ["employee_no"]
         indexes = [
             models.Index(fields=["unit", "is_active"]),
             models.Index(Lower("name"), name="portal_cadre_name_lower"),
