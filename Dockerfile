@@ -18,7 +18,8 @@ COPY --chown=portal:portal . .
 # collectstatic needs settings that import cleanly; these throwaway values exist only at build time.
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     PORTAL_INITIAL_PASSWORD=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /var/lib/portal/media && chown -R portal:portal /var/lib/portal /app/staticfiles
+    && mkdir -p /var/lib/portal/media /var/lib/portal/private/reports \
+    && chown -R portal:portal /var/lib/portal /app/staticfiles
 
 USER portal
 EXPOSE 8000

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= demo
 
-.PHONY: run install install-test migrate demo test test-unit test-services test-browser lint format messages bench-import clean
+.PHONY: run install install-test migrate demo test test-unit test-services test-browser lint format messages bench-import bench-report bench-fixtures bench-pages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,25 @@ messages: install
 
 bench-import: migrate
 	$(PY) manage.py bench_import --rows 30000
+
+# The quarterly workbook on city-scale data, in a throwaway SQLite database (the demo database is not touched).
+BENCH_ENV := DATABASE_URL=sqlite:////tmp/portal-bench-report.sqlite3 REPORTS_ROOT=/tmp/portal-bench-reports
+bench-report: install
+	rm -rf /tmp/portal-bench-report.sqlite3 /tmp/portal-bench-reports
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(BENCH_ENV) $(PY) manage.py seed_demo --scale city
+	$(BENCH_ENV) $(PY) manage.py bench_report
+	rm -rf /tmp/portal-bench-report.sqlite3 /tmp/portal-bench-reports
+
+bench-fixtures: install
+	$(PY) manage.py bench_fixtures --teams 128
+
+# Public competition pages under load: gunicorn (2 sync workers) on PostgreSQL, 32 connections, wrk if installed.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_pages
+bench-pages: install
+	-psql "$(dir $(BENCH_PG_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_PG_URL))" 2>/dev/null
+	DATABASE_URL=$(BENCH_PG_URL) $(PY) manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_PG_URL) $(PY) manage.py bench_pages
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media test-artifacts

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Events and competitions")
+
+    def ready(self):
+        # seed_demo lives in portal, which imports no domain app: the demo season joins it through the registry.
+        from portal.demo_registry import register_demo_seeder
+
+        from .demo import seed_activities_demo
+
+        register_demo_seeder("activities", seed_activities_demo)

@@ -12,3 +12,10 @@ class PortalConfig(AppConfig):
 
         # Permissions only exist after migrate has created them, so grants run after every migrate.
         post_migrate.connect(grant_role_permissions, dispatch_uid="portal.grant_role_permissions")
+
+        # The reports package lives inside portal: load its Celery tasks and admin, then each app's reports.py.
+        from .reports import admin as reports_admin  # noqa: F401
+        from .reports import tasks as reports_tasks  # noqa: F401
+        from .reports.registry import autodiscover_reports
+
+        autodiscover_reports()

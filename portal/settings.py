@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal_roles",
+                "activities.context_processors.activity_roles",
             ],
         },
     },
@@ -144,6 +145,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Summary workbooks: private, outside MEDIA_ROOT, served only by a view that checks permission. The web app and
+# the Celery worker must share this directory.
+REPORTS_ROOT = Path(env.str("REPORTS_ROOT", default=str(BASE_DIR / "private" / "reports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -178,6 +182,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "portal-heartbeat": {
         "task": "portal.tasks.record_heartbeat",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Last quarter's summary workbook, at 02:00 on the first day of each quarter (skipped if one exists).
+    "reports-last-quarter": {
+        "task": "portal.reports.generate_last_quarter_report",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    # Reports left "running" by a worker that died are marked failed.
+    "reports-fail-stuck": {
+        "task": "portal.reports.fail_stuck_reports",
         "schedule": crontab(minute="*/10"),
     },
 }

@@ -17,6 +17,8 @@ app_patterns = (
 
 urlpatterns = [
     path("", include(app_patterns)),
+    path("activities/", include("activities.urls")),
+    path("reports/", include("portal.reports.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", views.PasswordChangeView.as_view(), name="password_change"),

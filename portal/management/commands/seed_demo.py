@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo_data import DEMO_PASSWORD, SCALES, demo_seed, format_logins
+from portal.demo_registry import demo_seeders
 
 
 class Command(BaseCommand):
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             )
         verb = "done" if result.created_anything else "nothing to create, already seeded"
         progress(f"完成 {verb} in {result.seconds:.1f} s")
+        for name, seeder in demo_seeders():
+            progress(f"{name}: {seeder(scale=scale, progress=progress)}")
         self.stdout.write("")
         self.stdout.write(
             f"演示账号 Demo logins (密码 password: {DEMO_PASSWORD}; accounts that existed before keep theirs)"

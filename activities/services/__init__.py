@@ -1,0 +1,1 @@
+"""Writes on activities and competitions: one module per part of the domain."""

@@ -1,0 +1,314 @@
+"""Team entries: liaisons (or committee staff) entering their unit's teams, changing and withdrawing them.
+
+Every rule is checked here (see `eligibility` for the rules on members), so a forged POST fails exactly like a
+wrong one. Team places are guarded by a row lock on the Competition (and on the Activity first when a
+per-athlete event limit spans the meet; always the Activity, then the Competition, then the Team, then a
+Substitution, so two services never wait on each other in opposite orders) and backed up by the models'
+unique constraints.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.audit import audit_record
+from portal.errors import NotPermitted, PortalError
+from portal.models import Cadre, Unit
+from portal.permissions import is_committee_staff, is_liaison_of
+
+from ..models import Activity, Competition, Substitution, Team, TeamMember
+from .eligibility import EntryRejected, NoPlacesLeft, RegistrationClosed, _when, entry_problems
+
+
+def _load_cadres(members) -> list[Cadre]:
+    """The chosen cadres, fresh from the database (their unit and active flag may have changed), in order."""
+    ids = list(dict.fromkeys(getattr(m, "pk", m) for m in members))
+    found = Cadre.objects.in_bulk(ids)
+    if len(found) != len(ids):
+        raise EntryRejected([_("One of the chosen cadres does not exist.")])
+    return [found[pk] for pk in ids]
+
+
+def member_record(cadres) -> list[dict]:
+    return [{"id": c.pk, "employee_no": c.employee_no, "name": c.name} for c in cadres]
+
+
+def team_entry_closed_reason(competition: Competition, now) -> str | None:
+    """Why teams cannot be entered or changed in this competition now, or None while they can."""
+    activity = competition.activity
+    if activity.status != Activity.Status.PUBLISHED:
+        return _("%(activity)s is not open for registration.") % {"activity": activity.title}
+    if competition.entries_locked:
+        return _("Entries for %(competition)s are locked: the draw has been made.") % {"competition": competition.name}
+    if now > competition.registration_deadline:
+        return _("Registration for %(competition)s closed at %(when)s.") % {
+            "competition": competition.name,
+            "when": _when(competition.registration_deadline),
+        }
+    if activity.registration_opens_at and now < activity.registration_opens_at:
+        return _("Registration for %(competition)s opens at %(when)s.") % {
+            "competition": competition.name,
+            "when": _when(activity.registration_opens_at),
+        }
+    return None
+
+
+def can_manage_unit_teams(actor, unit: Unit) -> bool:
+    return is_committee_staff(actor) or is_liaison_of(actor, unit)
+
+
+def require_manager(actor, unit: Unit) -> None:
+    if not can_manage_unit_teams(actor, unit):
+        raise NotPermitted(
+            _("Only a liaison of %(unit)s or committee staff can manage its teams.") % {"unit": unit.name}
+        )
+
+
+def lock_competition(competition_id: int) -> Competition:
+    """Lock the Competition row (and the Activity row first when a per-athlete event limit spans the meet).
+
+    The Activity lock makes the events-per-athlete count safe across the meet's competitions.
+    """
+    activity_id = Competition.objects.values_list("activity_id", flat=True).get(pk=competition_id)
+    activity = Activity.objects.get(pk=activity_id)
+    if activity.max_events_per_athlete is not None:
+        activity = Activity.objects.select_for_update().get(pk=activity_id)
+    competition = Competition.objects.select_for_update().get(pk=competition_id)
+    competition.activity = activity
+    return competition
+
+
+def _lowest_free_place(competition: Competition) -> int:
+    taken = set(
+        Team.objects.filter(competition=competition, status=Team.Status.ACTIVE).values_list("place_no", flat=True)
+    )
+    place = 1
+    while place in taken:
+        place += 1
+    if competition.capacity is not None and place > competition.capacity:
+        raise _no_places_left(competition)
+    return place
+
+
+def _no_places_left(competition: Competition) -> NoPlacesLeft:
+    return NoPlacesLeft(
+        _("No places left in %(competition)s: all %(capacity)s places are taken.")
+        % {"competition": competition.name, "capacity": competition.capacity}
+    )
+
+
+def default_team_name(*, competition: Competition, unit: Unit) -> str:
+    """The default team name: "<unit short name>队<n>" with the lowest n no active team of the competition uses.
+
+    A team name is data shown on draws and certificates, so it stays Chinese whatever the reader's language.
+    """
+    base = f"{unit.display_name}队"
+    used = set(
+        Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name__startswith=base).values_list(
+            "name", flat=True
+        )
+    )
+    number = 1
+    while f"{base}{number}" in used:
+        number += 1
+    return f"{base}{number}"
+
+
+def _check_name(competition: Competition, name: str, team: Team | None = None) -> None:
+    clash = Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise EntryRejected(
+            [
+                _("A team named %(name)s is already entered in %(competition)s; choose another name.")
+                % {"name": name, "competition": competition.name}
+            ]
+        )
+
+
+def _validated(team: Team) -> None:
+    try:
+        # The partial unique constraints are checked by the database itself, under our lock.
+        team.full_clean(exclude=["competition", "unit", "registered_by"], validate_constraints=False)
+    except ValidationError as exc:
+        raise EntryRejected(exc.messages) from exc
+
+
+@transaction.atomic
+def team_register(*, actor, competition: Competition, unit: Unit, name: str = "", members) -> Team:
+    """Enter a unit's team of `members` (cadres or their ids) into a competition; nothing is saved on error.
+
+    The actor must be an active liaison of the unit or committee staff. Enforced under the Competition row
+    lock: the activity is published, registration has opened, the deadline has not passed, entries are not
+    locked; at most `entries_per_unit` active teams per unit; a free place among `capacity` (the team takes
+    the lowest free entry number); team size; every member an active cadre of the unit, of the right gender
+    and age, in no other team of the competition and within the meet's events-per-athlete limit.
+    Writes an audit entry with the members. Raises NotPermitted, RegistrationClosed, NoPlacesLeft or
+    EntryRejected (which lists every broken rule).
+    """
+    require_manager(actor, unit)
+    competition = lock_competition(competition.pk)
+    reason = team_entry_closed_reason(competition, timezone.now())
+    if reason:
+        raise RegistrationClosed(reason)
+    if not unit.is_active:
+        raise NotPermitted(_("%(unit)s is no longer active.") % {"unit": unit.name})
+    entered = Team.objects.filter(competition=competition, unit=unit, status=Team.Status.ACTIVE).count()
+    if entered >= competition.entries_per_unit:
+        raise EntryRejected(
+            [
+                ngettext(
+                    "%(unit)s already has %(count)s team in %(competition)s, the most allowed per unit.",
+                    "%(unit)s already has %(count)s teams in %(competition)s, the most allowed per unit.",
+                    entered,
+                )
+                % {"unit": unit.name, "count": entered, "competition": competition.name}
+            ]
+        )
+    place_no = _lowest_free_place(competition)
+    name = (name or "").strip() or default_team_name(competition=competition, unit=unit)
+    _check_name(competition, name)
+    cadres = _load_cadres(members)
+    problems = entry_problems(competition=competition, unit=unit, cadres=cadres)
+    if problems:
+        raise EntryRejected(problems)
+    team = Team(
+        competition=competition,
+        unit=unit,
+        name=name,
+        place_no=place_no,
+        registered_by=actor if actor.is_authenticated else None,
+    )
+    _validated(team)
+    try:
+        with transaction.atomic():
+            team.save()
+    except IntegrityError as exc:
+        # The lock makes this unreachable; if it ever is, the constraint has just refused a second holder of a place.
+        raise _no_places_left(competition) from exc
+    _add_members(team, cadres)
+    audit_record(
+        actor=actor,
+        action="team.register",
+        obj=team,
+        changes={
+            "status": [None, team.status],
+            "competition": [None, competition.name],
+            "unit": [None, unit.name],
+            "place_no": [None, place_no],
+            "members": [[], member_record(cadres)],
+        },
+    )
+    return team
+
+
+def _add_members(team: Team, cadres: list[Cadre]) -> None:
+    try:
+        with transaction.atomic():
+            TeamMember.objects.bulk_create(
+                [TeamMember(team=team, competition_id=team.competition_id, cadre=cadre) for cadre in cadres]
+            )
+    except IntegrityError as exc:
+        raise EntryRejected(
+            [_("One of the members was entered in another team of this event a moment ago; please try again.")]
+        ) from exc
+
+
+def lock_team(team: Team) -> tuple[Competition, Team]:
+    competition = lock_competition(team.competition_id)
+    team = Team.objects.select_for_update().select_related("unit").get(pk=team.pk)
+    team.competition = competition
+    if team.status != Team.Status.ACTIVE:
+        raise PortalError(_("Team %(team)s has been withdrawn.") % {"team": team.name})
+    return competition, team
+
+
+@transaction.atomic
+def team_update_members(*, actor, team: Team, members, name: str | None = None) -> Team:
+    """Change an active team's members (and, if given, its name) before the deadline; nothing saved on error.
+
+    The same rules as `team_register` apply to the new line-up. After the deadline members change only by a
+    substitution that staff approve. Audited with the old and new members. Raises NotPermitted,
+    RegistrationClosed, PortalError (withdrawn team) or EntryRejected.
+    """
+    require_manager(actor, team.unit)
+    competition, team = lock_team(team)
+    reason = team_entry_closed_reason(competition, timezone.now())
+    if reason:
+        raise RegistrationClosed(
+            reason + " " + _("After the deadline, ask for a substitution; the committee approves it.")
+        )
+    changes = {}
+    new_name = (name or "").strip()
+    if name is not None and new_name and new_name != team.name:
+        _check_name(competition, new_name, team)
+        changes["name"] = [team.name, new_name]
+        team.name = new_name
+        _validated(team)
+    cadres = _load_cadres(members)
+    problems = entry_problems(competition=competition, unit=team.unit, cadres=cadres, team=team)
+    if problems:
+        raise EntryRejected(problems)
+    before = [m.cadre for m in team.members.select_related("cadre")]
+    new_ids = {c.pk for c in cadres}
+    old_ids = {c.pk for c in before}
+    if new_ids != old_ids:
+        team.members.exclude(cadre_id__in=new_ids).delete()
+        _add_members(team, [c for c in cadres if c.pk not in old_ids])
+        changes["members"] = [member_record(before), member_record(cadres)]
+    if "name" in changes:
+        team.save(update_fields=["name", "updated_at"])
+    if changes:
+        audit_record(actor=actor, action="team.update", obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def team_withdraw(*, actor, team: Team) -> Team:
+    """Withdraw a team: its place is freed and its members may enter another team of the event.
+
+    Liaisons withdraw only while registration is open; committee staff may until entries are locked (after
+    the draw a missing team is a walkover, not a withdrawal). Deletes the TeamMember rows; the audit entry
+    keeps who was in the team. Pending substitutions of the team are rejected with it.
+    Raises NotPermitted, RegistrationClosed or PortalError (already withdrawn).
+    """
+    require_manager(actor, team.unit)
+    competition, team = lock_team(team)
+    if competition.entries_locked:
+        raise RegistrationClosed(
+            _("Entries for %(competition)s are locked: the draw has been made.") % {"competition": competition.name}
+        )
+    if not is_committee_staff(actor):
+        reason = team_entry_closed_reason(competition, timezone.now())
+        if reason:
+            raise RegistrationClosed(reason + " " + _("Ask the committee to withdraw the team."))
+    members = [m.cadre for m in team.members.select_related("cadre")]
+    team.members.all().delete()
+    now = timezone.now()
+    for substitution in team.substitutions.select_for_update().filter(status=Substitution.Status.PENDING):
+        substitution.status = Substitution.Status.REJECTED
+        substitution.decided_by = actor if actor.is_authenticated else None
+        substitution.decided_at = now
+        substitution.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            actor=actor,
+            action="substitution.reject",
+            obj=substitution,
+            changes={"status": [Substitution.Status.PENDING, substitution.status], "reason": "team withdrawn"},
+        )
+    team.status = Team.Status.WITHDRAWN
+    team.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="team.withdraw",
+        obj=team,
+        changes={
+            "status": [Team.Status.ACTIVE, Team.Status.WITHDRAWN],
+            "place_no": [team.place_no, None],
+            "members": [member_record(members), []],
+        },
+    )
+    return team

@@ -1,0 +1,310 @@
+"""Public pages: the activity list, the month calendar, an activity's detail and medal table, and each
+competition's fixtures, standings, bracket and iCalendar feed. Anonymous visitors are welcome; drafts are a 404
+for everyone but committee staff.
+
+The competition pages keep their body (header and rows) in the cache, keyed on `competition_version`, so a
+128-team round robin serves from memory until something it shows changes; a cache hit costs one light query.
+Results stay hidden from the public until staff publish them.
+"""
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.views import View
+from django.views.generic import TemplateView
+
+from portal.permissions import is_committee_staff, is_liaison
+
+from ..forms.filters import ActivityFilterForm, parse_month
+from ..ics import CONTENT_TYPE, match_event, render_calendar
+from ..models import Activity, Competition, Match
+from ..selectors.competition import (
+    competition_bracket,
+    competition_ranking,
+    competition_standings,
+    competition_state,
+    competition_version,
+    competition_with_activity,
+    fixture_pages,
+    medal_table,
+    page_summary,
+    round_fixtures,
+)
+from ..selectors.public import activity_competitions, activity_for_viewer, calendar_month, public_activities
+from ..selectors.public import registration_window as window_of
+
+# Safety net for writes that bypass the version (e.g. a unit renamed): a cached fragment lives at most this long.
+FRAGMENT_TTL = 300
+LIST_PAGE_SIZE = 20
+
+
+def _templates_fingerprint() -> str:
+    # A deploy that changes these templates must not be served bodies rendered by the old ones from a shared
+    # cache (CACHE_URL=redis://...), so the templates' contents are part of every key.
+    digest = hashlib.sha1()
+    root = Path(settings.BASE_DIR) / "templates" / "activities"
+    for template in sorted([*root.glob("public/*.html"), *root.glob("partials/*.html")]):
+        digest.update(template.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+TEMPLATES_FINGERPRINT = _templates_fingerprint()
+
+
+def _cache_key(*parts) -> str:
+    digest = hashlib.sha1("|".join(str(part) for part in (TEMPLATES_FINGERPRINT, *parts)).encode()).hexdigest()
+    return f"activities:public:{digest}"
+
+
+def cached(parts, build, timeout=FRAGMENT_TTL):
+    """The cached value for `parts` (a tuple including the version), built by `build()` on a miss."""
+    key = _cache_key(*parts)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout)
+    return value
+
+
+def _reverse_or_none(name: str, *args) -> str | None:
+    # The sign-up and team-entry pages belong to other modules; a missing one must not break this page.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+class ActivityListView(TemplateView):
+    """Public activities with search and filters, 20 per page, as cards."""
+
+    template_name = "activities/public/activity_list.html"
+
+    def get_context_data(self, **kwargs):
+        form = ActivityFilterForm(self.request.GET or None)
+        activities = public_activities(**form.filters())
+        page = Paginator(activities, LIST_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            form=form,
+            page_obj=page,
+            activities=page.object_list,
+            query=query.urlencode(),
+            filtered=any(form.filters().values()),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+
+class ActivityCalendarView(TemplateView):
+    """A month of activities and matches: a grid on wide screens, a list by day on a phone."""
+
+    template_name = "activities/public/activity_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        month = parse_month(self.request.GET.get("month")) or today.replace(day=1)
+        return super().get_context_data(calendar=calendar_month(month=month, today=today), **kwargs)
+
+
+class ActivityDetailView(TemplateView):
+    template_name = "activities/public/activity_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        try:
+            activity = activity_for_viewer(self.kwargs["pk"], user=user)
+        except Activity.DoesNotExist as exc:
+            raise Http404 from exc
+        now = timezone.now()
+        signup_url = _reverse_or_none("activities:signup", activity.pk) if activity.open_to_individuals else None
+        register_url = None
+        if activity.status == Activity.Status.PUBLISHED and is_liaison(user):
+            register_url = _reverse_or_none("activities:register")
+        return super().get_context_data(
+            activity=activity,
+            competitions=activity_competitions(activity),
+            window=window_of(activity, now),
+            signup_url=signup_url,
+            register_url=register_url,
+            is_draft=activity.status == Activity.Status.DRAFT,
+            **kwargs,
+        )
+
+
+class MedalTableView(TemplateView):
+    """A meet's medal table, unit team points and organisation awards."""
+
+    template_name = "activities/public/medal_table.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        try:
+            activity = activity_for_viewer(self.kwargs["pk"], user=user)
+        except Activity.DoesNotExist as exc:
+            raise Http404 from exc
+        if not activity.has_medal_table:
+            raise Http404
+        staff = is_committee_staff(user)
+        return super().get_context_data(
+            activity=activity, table=medal_table(activity, include_unpublished=staff), staff_view=staff, **kwargs
+        )
+
+
+MATCH_FORMATS = (Competition.Format.ROUND_ROBIN, Competition.Format.KNOCKOUT, Competition.Format.GROUPS_KNOCKOUT)
+LEAGUE_FORMATS = (Competition.Format.ROUND_ROBIN, Competition.Format.GROUPS_KNOCKOUT)
+BRACKET_FORMATS = (Competition.Format.KNOCKOUT, Competition.Format.GROUPS_KNOCKOUT)
+
+
+class CompetitionMixin:
+    """The competition pages: a light query says whether the competition is in reach and what its version is;
+    the page body (header and rows) is then served from the cache, or rendered and cached on a miss, when the
+    full competition is loaded. An unknown competition, or a draft one for anyone but staff, is a 404.
+    """
+
+    tab = ""
+    body_template = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.state = competition_state(kwargs["pk"], user=request.user)
+        if self.state is None:
+            raise Http404
+        self.version = competition_version(self.state)
+        self.show_results = self.state["results_published"] or is_committee_staff(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def competition(self) -> Competition:
+        return competition_with_activity(self.state["id"])
+
+    def cached(self, name: str, build, *extra):
+        """`build()` cached under the competition's version, the language and whether results show."""
+        parts = (name, self.state["id"], self.version, translation.get_language(), self.show_results, *extra)
+        return cached(parts, build)
+
+    def render_page(self, build_context, *extra) -> HttpResponse:
+        def build():
+            competition = self.competition
+            context = {
+                "competition": competition,
+                "activity": competition.activity,
+                "show_results": self.show_results,
+                "unpublished_badge": self.show_results and not competition.results_published,
+                "tab": self.tab,
+                "has_standings": competition.format in LEAGUE_FORMATS,
+                "has_bracket": competition.format in BRACKET_FORMATS,
+                **build_context(),
+            }
+            return {"title": competition.name, "body": render_to_string(self.body_template, context)}
+
+        page = self.cached(self.tab, build, *extra)
+        context = {"title": page["title"], "body": mark_safe(page["body"])}  # noqa: S308 - our own template output
+        return render(self.request, "activities/public/competition_page.html", context)
+
+
+class CompetitionFixturesView(CompetitionMixin, View):
+    """Fixtures one round per page (?round=N; default the first round with a match to play), or the ranking."""
+
+    tab = "fixtures"
+    body_template = "activities/public/competition_fixtures.html"
+
+    @cached_property
+    def pages(self):
+        return fixture_pages(self.competition)
+
+    def get(self, request, pk):
+        if self.state["format"] not in MATCH_FORMATS:
+            return self.render_page(lambda: {"lines": competition_ranking(self.competition)})
+        # How many pages there are and which to show by default, without unpickling the whole list on a hit.
+        count, default = self.cached("pages", lambda: page_summary(self.pages))
+        requested = request.GET.get("round", "")
+        number = int(requested) if requested.isdigit() and 1 <= int(requested) <= count else default
+
+        def build_context():
+            pages = self.pages
+            if not pages:
+                return {"pages": [], "page": None}
+            page = pages[number - 1]
+            return {
+                "pages": pages,
+                "page": page,
+                "previous_page": pages[number - 2] if number > 1 else None,
+                "next_page": pages[number] if number < len(pages) else None,
+                "matches": round_fixtures(self.competition, page),
+            }
+
+        return self.render_page(build_context, number)
+
+
+class CompetitionStandingsView(CompetitionMixin, View):
+    """League tables of a round robin or of each group; results hidden until published."""
+
+    tab = "standings"
+    body_template = "activities/public/competition_standings.html"
+
+    def get(self, request, pk):
+        if self.state["format"] not in LEAGUE_FORMATS:
+            return redirect("activities:competition_detail", pk=pk)
+        # Nothing is computed for a visitor who may not see the results.
+        return self.render_page(
+            lambda: {"tables": competition_standings(self.competition) if self.show_results else []}
+        )
+
+
+class CompetitionBracketView(CompetitionMixin, View):
+    """The knockout bracket, a column per round (scrolls sideways on a phone)."""
+
+    tab = "bracket"
+    body_template = "activities/public/competition_bracket.html"
+
+    def get(self, request, pk):
+        if self.state["format"] not in BRACKET_FORMATS:
+            return redirect("activities:competition_detail", pk=pk)
+        return self.render_page(lambda: {"bracket": competition_bracket(self.competition)})
+
+
+class CompetitionCalendarFeed(CompetitionMixin, View):
+    """Every match of the competition that has a time, as an iCalendar feed anyone may subscribe to."""
+
+    def get(self, request, pk):
+        url = request.build_absolute_uri(reverse("activities:competition_detail", args=[pk]))
+
+        def build():
+            competition = self.competition
+            matches = (
+                Match.objects.filter(competition=competition, scheduled_at__isnull=False)
+                .exclude(status=Match.Status.BYE)
+                .select_related("home", "away")
+                .order_by("scheduled_at", "id")
+            )
+            events = []
+            for match in matches:
+                match.competition = competition
+                events.append(match_event(match, competition_url=url))
+            return render_calendar(name=f"{competition.activity.title} · {competition.name}", events=events)
+
+        response = HttpResponse(self.cached("ics", build, url), content_type=CONTENT_TYPE)
+        response["Content-Disposition"] = f'inline; filename="competition-{pk}.ics"'
+        return response
+
+
+urlpatterns = [
+    path("", ActivityListView.as_view(), name="activity_list"),
+    path("calendar/", ActivityCalendarView.as_view(), name="activity_calendar"),
+    path("<int:pk>/", ActivityDetailView.as_view(), name="activity_detail"),
+    path("<int:pk>/medals/", MedalTableView.as_view(), name="medal_table"),
+    path("competitions/<int:pk>/", CompetitionFixturesView.as_view(), name="competition_detail"),
+    path("competitions/<int:pk>/standings/", CompetitionStandingsView.as_view(), name="competition_standings"),
+    path("competitions/<int:pk>/bracket/", CompetitionBracketView.as_view(), name="competition_bracket"),
+    path("competitions/<int:pk>/calendar.ics", CompetitionCalendarFeed.as_view(), name="competition_ics"),
+]

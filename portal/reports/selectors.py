@@ -1,0 +1,93 @@
+"""Read-side queries of the reports pages: the reports by period, the dashboard's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Unit
+from .charts import horizontal_bars, vertical_bars
+from .figures import per_unit_figures, period_figures
+from .models import Report
+from .periods import Period
+
+TOP_UNITS = 10
+
+
+@dataclass
+class PeriodReports:
+    """One period with its versions, newest first."""
+
+    period: Period
+    reports: list = field(default_factory=list)
+
+    @property
+    def latest(self) -> Report:
+        return self.reports[0]
+
+    @property
+    def earlier(self) -> list:
+        return self.reports[1:]
+
+
+def reports_by_period() -> list[PeriodReports]:
+    """Every report grouped by period (newest period first, then newest version); one query."""
+    reports = Report.objects.select_related("requested_by", "requested_by__cadre").order_by(
+        "-year", "quarter", "-version"
+    )
+    groups: dict[tuple, PeriodReports] = {}
+    for report in reports:
+        key = (report.year, report.quarter)
+        groups.setdefault(key, PeriodReports(period=report.period)).reports.append(report)
+    # Newest year first; inside a year the whole-year report leads, then Q4 down to Q1.
+    return sorted(groups.values(), key=lambda g: (-g.period.year, -(g.period.quarter or 5)))
+
+
+def report_for_status(pk: int) -> Report:
+    """The report shown by the polling status fragment (raises Report.DoesNotExist)."""
+    return Report.objects.select_related("requested_by", "requested_by__cadre").get(pk=pk)
+
+
+def dashboard(now=None) -> dict:
+    """This year's headline figures so far, with three charts (per month, per kind, top units); bounded queries."""
+    now = now or timezone.now()
+    period = Period.year_to_date(now)
+    figures = period_figures(period)
+    totals = figures.totals
+    current_month = timezone.localtime(now).month
+    months = vertical_bars(
+        _("Participations per month"),
+        [(str(month), totals["by_month"].get(month, 0)) for month in range(1, current_month + 1)],
+    )
+    kind_charts = []
+    for contribution in figures.contributions:
+        breakdown = figures.apps[contribution.key].get("breakdown")
+        if breakdown:
+            kind_charts.append(
+                horizontal_bars(
+                    breakdown["title"], [(row["label"], row["participations"]) for row in breakdown["rows"]]
+                )
+            )
+    per_unit = per_unit_figures(figures)
+    ranked = sorted(
+        ((values["participations"], unit_id) for unit_id, values in per_unit.items() if values["participations"]),
+        reverse=True,
+    )[:TOP_UNITS]
+    names = dict(
+        (pk, short or name)
+        for pk, short, name in Unit.objects.filter(pk__in=[unit_id for _, unit_id in ranked]).values_list(
+            "pk", "short_name", "name"
+        )
+    )
+    top_units = horizontal_bars(
+        _("Units with the most participations"),
+        [(names.get(unit_id, "?"), participations) for participations, unit_id in ranked],
+    )
+    return {
+        "period": period,
+        "totals": totals,
+        "charts": [months, *kind_charts, top_units],
+        "as_of": now,
+    }

@@ -1,0 +1,134 @@
+"""Celery tasks of the summary reports: build one, the quarterly schedule, the sweeper for dead workers."""
+
+import logging
+import time
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, connections
+from django.db import OperationalError as DatabaseOperationalError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import Report
+
+logger = logging.getLogger(__name__)
+
+# Errors worth a retry: the database restarted, a connection dropped, SQLite was locked for a moment.
+TRANSIENT_DB_ERRORS = (DatabaseOperationalError, InterfaceError)
+MAX_RETRIES = 3
+EAGER_RETRY_DELAYS = (0.2, 0.5, 1.0)
+GAVE_UP = object()
+
+
+def _language_of(report_id: int) -> str | None:
+    return Report.objects.filter(pk=report_id).values_list("language", flat=True).first()
+
+
+def _fail(report_id: int, message_in_language) -> None:
+    try:
+        with translation.override(_language_of(report_id)):
+            services.report_fail(report_id=report_id, message=message_in_language())
+    except TRANSIENT_DB_ERRORS:
+        # Nothing more can be recorded now; the sweeper marks the report failed once the database is back.
+        logger.exception("Could not record the failure of report %s", report_id)
+
+
+def _drop_broken_connections() -> None:
+    """Close a database connection the error broke, so the next attempt opens a fresh one."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:  # an enclosing transaction (a test's) must survive
+            connection.close_if_unusable_or_obsolete()
+
+
+def _generate(task, report_id: int):
+    """report_generate with the retry policy for transient database errors.
+
+    On a worker, a transient error goes back through the broker (autoretry_for, with backoff) and the report is
+    "queued" meanwhile. In eager mode there is no queue to go back through, so the attempts run here in turn.
+    """
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            return services.report_generate(report_id=report_id)
+        except TRANSIENT_DB_ERRORS as exc:
+            _drop_broken_connections()
+            if task.request.retries + attempt >= MAX_RETRIES:
+                _fail(
+                    report_id,
+                    lambda exc=exc: (
+                        _("The database was unavailable while building the report (%(error)s). Generate it again.")
+                        % {"error": exc}
+                    ),
+                )
+                if task.request.is_eager:
+                    return GAVE_UP
+                raise  # autoretry_for finds no retry left and records the task as failed
+            try:
+                services.report_requeue(report_id=report_id, note=f"retrying after: {exc}")
+            except TRANSIENT_DB_ERRORS:
+                logger.warning("Report %s: could not mark it queued before the retry", report_id)
+            if not task.request.is_eager:
+                raise
+            time.sleep(EAGER_RETRY_DELAYS[attempt])
+    return None
+
+
+@shared_task(
+    bind=True,
+    name="portal.reports.generate_report",
+    acks_late=True,
+    soft_time_limit=services.REPORT_SOFT_TIME_LIMIT,
+    time_limit=services.REPORT_TIME_LIMIT,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def generate_report(self, report_id: int) -> dict:
+    """Build the report's workbook (services.report_generate); safe to run twice: a finished report is skipped.
+
+    Transient database errors are retried (up to 3 times, with backoff) and the report goes back to "queued"
+    meanwhile; any other error, the soft time limit (5 minutes) or the last failed retry marks the report failed
+    with a readable message. A worker killed at the hard limit leaves the report "running" until the sweeper
+    (fail_stuck_reports) marks it failed.
+    """
+    try:
+        report = _generate(self, report_id)
+    except SoftTimeLimitExceeded:
+        _fail(
+            report_id,
+            lambda: (
+                _("Building the report took longer than %(seconds)s seconds and was stopped.")
+                % {"seconds": services.REPORT_SOFT_TIME_LIMIT}
+            ),
+        )
+        return {"report": report_id, "status": Report.Status.FAILED}
+    except TRANSIENT_DB_ERRORS:
+        raise  # _generate recorded the failure when no retry is left; autoretry_for sends the others back
+    except Exception as exc:  # any failure must end in a readable "failed", not "running" for ever
+        logger.exception("Report %s failed", report_id)
+        error = f"{type(exc).__name__}: {exc}"
+        _fail(report_id, lambda: _("The report could not be built: %(error)s") % {"error": error})
+        return {"report": report_id, "status": Report.Status.FAILED}
+    if report is GAVE_UP:
+        return {"report": report_id, "status": Report.Status.FAILED}
+    return {"report": report_id, "status": report.status if report else "skipped"}
+
+
+@shared_task(name="portal.reports.generate_last_quarter_report", soft_time_limit=60, time_limit=90)
+def generate_last_quarter_report() -> int | None:
+    """Beat, 02:00 on the first day of each quarter: request last quarter's report unless one exists."""
+    try:
+        report = services.report_schedule_last_quarter()
+    except services.QueueUnavailable:
+        logger.error("Last quarter's report could not be queued: the broker is unavailable")
+        return None
+    return report.pk if report else None
+
+
+@shared_task(name="portal.reports.fail_stuck_reports", soft_time_limit=60, time_limit=90, ignore_result=True)
+def fail_stuck_reports() -> int:
+    """Beat, every ten minutes: mark failed the reports whose worker died (services.reports_fail_stuck)."""
+    return services.reports_fail_stuck()
