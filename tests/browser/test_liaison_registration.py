@@ -1,16 +1,16 @@
-"""A liaison on a phone registers a team for a competition and finds it on "my unit's teams".
+"""A liaison on a phone registers a team and finds it on "my unit's teams"; after the draw, a member of that
+team finds the match on "my schedule"."""
 
-(The second half of the issue's journey, a member finding the match on "my schedule", extends this file once
-"my schedule" exists.)
-"""
-
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
-from activities.models import Competition, Team
+from activities.models import Competition, Match, Team
+from activities.services.fixtures import fixtures_generate, matches_schedule
+from activities.services.teams import team_register
 from tests.activities.factories import ActivityFactory, CompetitionFactory
-from tests.factories import TEST_PASSWORD, CadreFactory, LiaisonFactory, UnitFactory
+from tests.factories import TEST_PASSWORD, CadreFactory, LiaisonFactory, UnitFactory, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,3 +65,27 @@ def test_liaison_registers_a_team_on_a_phone(live_server, phone_page, artifacts_
     assert "钱乒乓" in members and "孙球拍" in members
     assert set(team.members.values_list("cadre_id", flat=True)) == {first.pk, second.pk}
     page.screenshot(path=str(artifacts_dir / "liaison-unit-teams-phone.png"), full_page=True)
+
+    # Another unit enters too; the committee makes the draw and schedules the match.
+    rival_unit = UnitFactory(name="市财政局", short_name="财政局")
+    rival_liaison = LiaisonFactory(unit=rival_unit)
+    rivals = CadreFactory.create_batch(2, unit=rival_unit, gender="M", birth_date=date(1988, 5, 5))
+    team_register(actor=rival_liaison.user, competition=doubles, unit=rival_unit, members=rivals)
+    staff = make_staff()
+    fixtures_generate(actor=staff, competition=doubles)
+    match = Match.objects.get(competition=doubles)
+    matches_schedule(
+        actor=staff, match=match, scheduled_at=timezone.now() + timedelta(days=3), venue="市全民健身中心", court="3号台"
+    )
+
+    # The member (not the liaison) logs in on a phone and finds the match on "my schedule".
+    page.context.clear_cookies()
+    _log_in(page, live_server.url, first.employee_no)
+    page.wait_for_url("**/me/")
+    page.get_by_role("button", name="切换导航").click()
+    page.locator("#portal-nav a[href='/activities/my/schedule/']").click()
+    page.wait_for_url("**/activities/my/schedule/")
+    upcoming = page.get_by_test_id("schedule-upcoming").inner_text()
+    assert "体育局" in upcoming and "财政局" in upcoming
+    assert "市全民健身中心" in upcoming and "3号台" in upcoming
+    page.screenshot(path=str(artifacts_dir / "member-schedule-phone.png"), full_page=True)
