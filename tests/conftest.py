@@ -71,3 +71,16 @@ def pytest_runtest_setup(item):
             _unavailable("services tests need REDIS_URL (make test-services)")
     if item.get_closest_marker("browser") and not Path(CHROMIUM_PATH).exists():
         _unavailable(f"browser tests need Chromium at {CHROMIUM_PATH}")
+
+
+@pytest.fixture
+def role_users(cadre, liaison, other_liaison, staff_user, leader):
+    """The user of each role of a permission matrix (liaison: of `unit`; other_liaison: of `other_unit`)."""
+    return {
+        "anonymous": None,
+        "cadre": cadre.user,
+        "liaison": liaison.user,
+        "other_liaison": other_liaison.user,
+        "staff": staff_user,
+        "leader": leader,
+    }

@@ -22,23 +22,11 @@ ROLES = ["anonymous", "cadre", "liaison", "other_liaison", "staff", "leader"]
 CADRES_ONLY = {"anonymous": 302, "cadre": 200, "liaison": 200, "other_liaison": 200, "staff": 404, "leader": 404}
 
 
-@pytest.fixture
-def people(cadre, liaison, other_liaison, staff_user, leader):
-    return {
-        "anonymous": None,
-        "cadre": cadre.user,
-        "liaison": liaison.user,
-        "other_liaison": other_liaison.user,
-        "staff": staff_user,
-        "leader": leader,
-    }
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("url_name", ["activities:my_schedule", "activities:my_calendar"])
-def test_permission_matrix(client, people, url_name, role):
-    if people[role] is not None:
-        client.force_login(people[role])
+def test_permission_matrix(client, role_users, url_name, role):
+    if role_users[role] is not None:
+        client.force_login(role_users[role])
     response = client.get(reverse(url_name))
     assert response.status_code == CADRES_ONLY[role]
     if role == "anonymous":

@@ -86,25 +86,13 @@ MATRIX = {
 }
 
 
-@pytest.fixture
-def people(cadre, liaison, other_liaison, staff_user, leader):
-    return {
-        "anonymous": None,
-        "cadre": cadre.user,
-        "liaison": liaison.user,
-        "other_liaison": other_liaison.user,
-        "staff": staff_user,
-        "leader": leader,
-    }
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("url_name", list(MATRIX))
-def test_permission_matrix(client, people, team, doubles, url_name, role):
+def test_permission_matrix(client, role_users, team, doubles, url_name, role):
     kwargs, expected = MATRIX[url_name]
     url = reverse(url_name, kwargs=kwargs({"team": team, "competition": doubles}) if kwargs else None)
-    if people[role] is not None:
-        client.force_login(people[role])
+    if role_users[role] is not None:
+        client.force_login(role_users[role])
     response = client.get(url)
     assert response.status_code == expected[role], f"{role} GET {url}"
     if expected[role] == 302:
@@ -113,9 +101,9 @@ def test_permission_matrix(client, people, team, doubles, url_name, role):
 
 @pytest.mark.parametrize("role", ["anonymous", "cadre", "other_liaison", "staff", "leader"])
 @pytest.mark.parametrize("url_name", ["activities:team_edit", "activities:team_withdraw", "activities:team_substitute"])
-def test_forged_posts_on_someone_elses_team_change_nothing(client, people, team, unit, url_name, role):
-    if people[role] is not None:
-        client.force_login(people[role])
+def test_forged_posts_on_someone_elses_team_change_nothing(client, role_users, team, unit, url_name, role):
+    if role_users[role] is not None:
+        client.force_login(role_users[role])
     before = _snapshot()
     newcomer = CadreFactory(unit=unit)
     data = {"name": "Hijacked", "members": [newcomer.pk], "outgoing": newcomer.pk, "incoming": newcomer.pk}

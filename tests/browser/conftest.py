@@ -16,6 +16,16 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
+def log_in(page, base_url, username, password=None):
+    """Log in through the real (Chinese) login form."""
+    from tests.factories import TEST_PASSWORD
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("工号").fill(username)
+    page.get_by_label("密码").fill(password or TEST_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.

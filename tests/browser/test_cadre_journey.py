@@ -2,23 +2,17 @@
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.factories import TEST_PASSWORD, CadreFactory, LiaisonFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, base_url, employee_no, password=TEST_PASSWORD):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("工号").fill(employee_no)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_cadre_logs_in_on_a_phone_and_reaches_my_page(live_server, phone_page, artifacts_dir):
     unit = UnitFactory(name="市教育局", short_name="教育局")
     cadre = CadreFactory(unit=unit, name="王小明")
     page = phone_page
-    _log_in(page, live_server.url, cadre.employee_no)
+    log_in(page, live_server.url, cadre.employee_no)
     page.wait_for_url("**/me/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.get_by_role("heading", name="我的主页").is_visible()
@@ -34,7 +28,7 @@ def test_first_login_password_change_then_english(live_server, phone_page, artif
     unit = UnitFactory(name="市财政局")
     cadre = CadreFactory(unit=unit, must_change_password=True)
     page = phone_page
-    _log_in(page, live_server.url, cadre.employee_no)
+    log_in(page, live_server.url, cadre.employee_no)
     page.wait_for_url("**/accounts/password/change/**")
     page.locator("#id_old_password").fill(TEST_PASSWORD)
     page.locator("#id_new_password1").fill("Xinmima-2026!")
@@ -53,7 +47,7 @@ def test_liaison_sees_unit_cadres_with_masked_phones(live_server, phone_page, ar
     liaison = LiaisonFactory(unit=unit, name="赵联络")
     CadreFactory(unit=unit, name="钱同事", phone="13612345678")
     page = phone_page
-    _log_in(page, live_server.url, liaison.employee_no)
+    log_in(page, live_server.url, liaison.employee_no)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/units/mine/")
     assert page.get_by_role("heading", name="市体育局").is_visible()

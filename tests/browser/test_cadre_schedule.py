@@ -7,16 +7,10 @@ from django.utils import timezone
 
 from activities.models import CalendarToken
 from tests.activities.factories import CompetitionFactory, MatchFactory, TeamFactory
-from tests.factories import TEST_PASSWORD, CadreFactory, UnitFactory
+from tests.browser.conftest import log_in
+from tests.factories import CadreFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, base_url, employee_no, password=TEST_PASSWORD):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("工号").fill(employee_no)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_cadre_sees_the_match_and_its_venue_on_my_schedule(live_server, phone_page, artifacts_dir):
@@ -42,7 +36,7 @@ def test_cadre_sees_the_match_and_its_venue_on_my_schedule(live_server, phone_pa
     )
 
     page = phone_page
-    _log_in(page, live_server.url, cadre.employee_no)
+    log_in(page, live_server.url, cadre.employee_no)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/activities/my/schedule/")
     item = page.get_by_test_id(f"schedule-match-{match.pk}")

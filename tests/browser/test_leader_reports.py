@@ -12,7 +12,8 @@ from portal.models import Report
 from portal.reports import services
 from portal.reports.periods import Period
 from tests.activities.factories import ActivityFactory
-from tests.factories import TEST_PASSWORD, CadreFactory, UnitFactory, make_leader
+from tests.browser.conftest import log_in
+from tests.factories import CadreFactory, UnitFactory, make_leader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,13 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _reports_in_tmp(settings, tmp_path):
     settings.REPORTS_ROOT = tmp_path / "private" / "reports"
-
-
-def _log_in(page, base_url, username, password=TEST_PASSWORD):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("工号").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def _participations(count: int, starts_at) -> None:
@@ -53,7 +47,7 @@ def test_leader_generates_watches_and_downloads_a_report(live_server, phone_page
         requested_by=leader,
     )
     page = phone_page
-    _log_in(page, live_server.url, leader.username)
+    log_in(page, live_server.url, leader.username)
     page.wait_for_url("**/me/")
     page.get_by_role("button", name="切换导航").click()
     page.locator('#portal-nav a[href="/reports/"]').click()
@@ -95,7 +89,7 @@ def test_leader_sees_the_dashboard_on_a_phone(live_server, phone_page, artifacts
     _participations(3, timezone.now() - timedelta(hours=1))
     leader = make_leader()
     page = phone_page
-    _log_in(page, live_server.url, leader.username)
+    log_in(page, live_server.url, leader.username)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/reports/dashboard/")
     assert page.get_by_test_id("headline").is_visible()

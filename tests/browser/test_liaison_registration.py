@@ -10,16 +10,10 @@ from activities.models import Competition, Match, Team
 from activities.services.fixtures import fixtures_generate, matches_schedule
 from activities.services.teams import team_register
 from tests.activities.factories import ActivityFactory, CompetitionFactory
-from tests.factories import TEST_PASSWORD, CadreFactory, LiaisonFactory, UnitFactory, make_staff
+from tests.browser.conftest import log_in
+from tests.factories import CadreFactory, LiaisonFactory, UnitFactory, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, base_url, employee_no, password=TEST_PASSWORD):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("工号").fill(employee_no)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_liaison_registers_a_team_on_a_phone(live_server, phone_page, artifacts_dir):
@@ -39,7 +33,7 @@ def test_liaison_registers_a_team_on_a_phone(live_server, phone_page, artifacts_
     )
 
     page = phone_page
-    _log_in(page, live_server.url, liaison.employee_no)
+    log_in(page, live_server.url, liaison.employee_no)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/activities/register/")
     page.get_by_test_id(f"register-{doubles.pk}").click()
@@ -80,7 +74,7 @@ def test_liaison_registers_a_team_on_a_phone(live_server, phone_page, artifacts_
 
     # The member (not the liaison) logs in on a phone and finds the match on "my schedule".
     page.context.clear_cookies()
-    _log_in(page, live_server.url, first.employee_no)
+    log_in(page, live_server.url, first.employee_no)
     page.wait_for_url("**/me/")
     page.get_by_role("button", name="切换导航").click()
     page.locator("#portal-nav a[href='/activities/my/schedule/']").click()
