@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= demo
 
-.PHONY: run install install-test migrate demo test test-unit test-services test-browser lint format messages bench-import bench-report bench-fixtures bench-pages clean
+.PHONY: run install install-test migrate demo test test-unit test-postgres test-services test-browser lint format messages bench-import bench-report bench-fixtures bench-pages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test: install-test
 
 test-unit: install-test
 	$(PY) tests/run_suites.py unit
+
+test-postgres: install-test
+	$(PY) tests/run_suites.py postgres
 
 test-services: install-test
 	$(PY) tests/run_suites.py services

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Run the test suites this machine can reach, and say clearly which were skipped and why.
 
-Suites: unit (SQLite, Celery eager: always), services (real PostgreSQL and Redis), browser
-(Playwright driving Debian's Chromium). In CI (CI=true) an unreachable suite is a failure.
+Suites: unit (SQLite, Celery eager: always), postgres (the unit tests again on the real PostgreSQL, the
+production database, where locking and SQL differ from SQLite), services (tests that need the real PostgreSQL
+and Redis together), browser (Playwright driving Debian's Chromium). In CI (CI=true) an unreachable suite is
+a failure.
 """
 
 import os
@@ -44,6 +46,12 @@ def unit() -> tuple[int, str]:
     return run("unit", "not services and not browser"), ""
 
 
+def postgres() -> tuple[int, str]:
+    if not reachable(PG_HOST, PG_PORT):
+        return skipped("postgres", f"not reachable: PostgreSQL at {PG_HOST}:{PG_PORT}")
+    return run("postgres", "not services and not browser", {"DATABASE_URL": PG_URL}), ""
+
+
 def services() -> tuple[int, str]:
     redis_host, redis_port = REDIS_URL.split("//", 1)[1].split("/", 1)[0].split(":")
     missing = [
@@ -70,7 +78,7 @@ def skipped(name: str, reason: str) -> tuple[int, str]:
     return (1 if IN_CI else 0), reason
 
 
-SUITES = {"unit": unit, "services": services, "browser": browser}
+SUITES = {"unit": unit, "postgres": postgres, "services": services, "browser": browser}
 
 
 def main(argv: list[str]) -> int:
