@@ -1,6 +1,6 @@
 # A performance index for the public competition pages: their cache version reads the latest change of a
 # competition's matches on every request, which this index answers without scanning the matches.
-# Match.Meta.indexes in models.py must list the same index (see the note in activities/selectors/competition.py).
+# Match.Meta.indexes in models.py must list the same index (see the note in activities/selectors/competition_cache.py).
 
 from django.db import migrations, models
 

@@ -28,20 +28,14 @@ from portal.permissions import is_committee_staff, is_liaison
 from ..forms.filters import ActivityFilterForm, parse_month
 from ..ics import CONTENT_TYPE, match_event, render_calendar
 from ..models import Activity, Competition, Match
-from ..selectors.competition import (
-    competition_bracket,
-    competition_ranking,
-    competition_standings,
-    competition_state,
-    competition_version,
-    competition_with_activity,
-    fixture_pages,
-    medal_table,
-    page_summary,
-    round_fixtures,
-)
+from ..selectors.bracket import competition_bracket
+from ..selectors.competition_cache import competition_state, competition_version, competition_with_activity
+from ..selectors.fixtures import fixture_pages, page_summary, round_fixtures
+from ..selectors.medals import medal_table
 from ..selectors.public import activity_competitions, activity_for_viewer, calendar_month, public_activities
 from ..selectors.public import registration_window as window_of
+from ..selectors.rankings import competition_ranking
+from ..selectors.standings import competition_standings
 
 # Safety net for writes that bypass the version (e.g. a unit renamed): a cached fragment lives at most this long.
 FRAGMENT_TTL = 300

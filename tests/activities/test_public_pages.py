@@ -640,6 +640,20 @@ def test_medal_table_orders_by_gold_silver_bronze_and_shares_ranks(client, staff
     assert re.findall(r'data-testid="medal-unit-(\d+)"', table)[0] == str(a.pk)
 
 
+def test_medal_table_counts_events_not_placings():
+    """Each event counts once however many teams it placed (a join once counted placings as events)."""
+    from activities.selectors.medals import medal_table
+
+    meet = ActivityFactory(has_medal_table=True)
+    placed = CompetitionFactory(activity=meet, results_published=True)
+    CompetitionFactory(activity=meet, results_published=True)  # no results yet
+    for index, unit in enumerate(UnitFactory.create_batch(3)):
+        team = TeamFactory(competition=placed, unit=unit, members=0, place_no=index + 1)
+        Placing.objects.create(competition=placed, team=team, unit=unit, place=index + 1)
+    table = medal_table(meet)
+    assert (table.competitions_placed, table.competitions) == (1, 2)
+
+
 def test_medal_table_runs_the_same_queries_for_few_and_many_placings(client):
     meet = ActivityFactory(has_medal_table=True)
     units = UnitFactory.create_batch(12)
