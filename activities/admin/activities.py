@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_tools import ReadOnlyAdminMixin
 from portal.audit import audit_record
 
 from ..forms.admin import ActivityAdminForm
@@ -149,7 +150,7 @@ class OrganisationAwardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Individual sign-ups are the cadres' own doing (through the sign-up service); staff read them here."""
 
     list_display = ["cadre", "unit_name", "activity", "status", "created_at"]
@@ -161,12 +162,3 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("unit"), ordering="cadre__unit__sort_order")
     def unit_name(self, registration):
         return registration.cadre.unit.name
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

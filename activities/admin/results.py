@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_tools import ReadOnlyAdminMixin
 from portal.errors import PortalError
 
 from ..forms.admin import JudgeScoreAdminForm, MatchAdminForm, RankedResultAdminForm
@@ -179,7 +180,7 @@ class JudgeScoreAdmin(ServiceFormAdmin):
 
 
 @admin.register(Placing)
-class PlacingAdmin(admin.ModelAdmin):
+class PlacingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Placings are computed from the results (the competition's "compute placings" action); read-only here."""
 
     list_display = ["competition", "place", "team", "unit", "points", "medal_display"]
@@ -193,12 +194,3 @@ class PlacingAdmin(admin.ModelAdmin):
         return {"gold": gettext("Gold"), "silver": gettext("Silver"), "bronze": gettext("Bronze")}.get(
             placing.medal, ""
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

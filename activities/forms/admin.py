@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import PortalError
 
-from ..models import Activity, JudgeScore, Match, RankedResult, Team
+from ..models import Activity, Competition, JudgeScore, Match, RankedResult, Team
 from ..services.activities import PosterError, poster_process
 from ..services.fixtures import matches_schedule
 from ..services.results import (
@@ -168,45 +168,46 @@ class MatchAdminForm(ServiceFormMixin, forms.ModelForm):
         return data
 
 
-class RankedResultAdminForm(ServiceFormMixin, forms.ModelForm):
+class TeamResultAdminForm(ServiceFormMixin, forms.ModelForm):
+    """A result per team of a ranked or judged competition; only teams of that format can be chosen."""
+
+    team_format = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "team" in self.fields:
+            self.fields["team"].queryset = Team.objects.filter(competition__format=self.team_format).select_related(
+                "competition"
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            self.saved = self.run_service(lambda: self.record(data, data.get("team") or self.instance.team))
+        return data
+
+
+class RankedResultAdminForm(TeamResultAdminForm):
+    team_format = Competition.Format.RANKED
+
     class Meta:
         model = RankedResult
         fields = ["team", "value", "note"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "team" in self.fields:
-            self.fields["team"].queryset = Team.objects.filter(competition__format="ranked").select_related(
-                "competition"
-            )
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        team = data.get("team") or self.instance.team
-        self.saved = self.run_service(
-            lambda: ranked_result_record(actor=self.actor, team=team, value=data.get("value"), note=data.get("note"))
-        )
-        return data
+    def record(self, data, team):
+        return ranked_result_record(actor=self.actor, team=team, value=data.get("value"), note=data.get("note"))
 
 
-class JudgeScoreAdminForm(ServiceFormMixin, forms.ModelForm):
+class JudgeScoreAdminForm(TeamResultAdminForm):
+    team_format = Competition.Format.JUDGED
+
     class Meta:
         model = JudgeScore
         fields = ["team", "judge", "score"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "team" in self.fields:
-            self.fields["team"].queryset = Team.objects.filter(competition__format="judged").select_related(
-                "competition"
-            )
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
+    def record(self, data, team):
+        judge = data.get("judge") or self.instance.judge
+        return judge_score_record(actor=self.actor, team=team, judge=judge, score=data.get("score"))
         team = data.get("team") or self.instance.team
         judge = data.get("judge") or self.instance.judge
         self.saved = self.run_service(

@@ -6,13 +6,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..admin_tools import ReadOnlyAdminMixin
 from ..errors import PortalError
 from . import services
 from .models import Report
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Reports are requested through the regenerate action or the reports page, which queue the Celery task, and
+    # every version stays: the record of what leadership received (and when a build failed).
+
     list_display = [
         "period_label",
         "version",
@@ -51,17 +55,6 @@ class ReportAdmin(admin.ModelAdmin):
         "headline",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        # Reports are requested through the regenerate action or the reports page, which queue the Celery task.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Every version stays: the record of what leadership received (and when a build failed).
-        return False
 
     def has_regenerate_permission(self, request):
         return request.user.has_perm("portal.add_report")
