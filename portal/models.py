@@ -120,6 +120,12 @@ class Cadre(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(employee_no=""), name="portal_cadre_employee_no_not_empty"),
+            # "A001" and "a001" would be two logins that people read as one: refuse the second one outright.
+            models.UniqueConstraint(
+                Lower("employee_no"),
+                name="portal_cadre_employee_no_ci_unique",
+                violation_error_message=_("An employee number that differs only in letter case is already taken."),
+            ),
         ]
 
     def __str__(self):
