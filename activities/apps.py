@@ -13,3 +13,5 @@ class ActivitiesConfig(AppConfig):
         from .demo import seed_activities_demo
 
         register_demo_seeder("activities", seed_activities_demo)
+        # The audit trail's labels for this app's actions, registered on import.
+        from . import audit_actions  # noqa: F401

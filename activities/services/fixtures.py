@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted, PortalError
+from portal.locking import lock_one
 from portal.permissions import is_committee_staff
 
 from ..models import Activity, Competition, Match, Placing, Team, TeamMember
@@ -49,7 +50,7 @@ def _require_staff(actor, message):
 
 def _locked_competition(competition) -> Competition:
     # The row lock serialises the draw with registrations (which lock the same row) and with a second draw.
-    return Competition.objects.select_for_update(of=("self",)).select_related("activity").get(pk=competition.pk)
+    return lock_one(Competition, competition.pk, select_related=["activity"])
 
 
 @transaction.atomic
@@ -301,7 +302,7 @@ def matches_schedule(*, actor, match: Match, scheduled_at: datetime | None, venu
     Raises NotPermitted, or PortalError for a cancelled match or a naive time.
     """
     _require_staff(actor, _("Only committee staff can schedule matches."))
-    match = Match.objects.select_for_update(of=("self",)).select_related("competition").get(pk=match.pk)
+    match = lock_one(Match, match.pk, select_related=["competition"])
     if match.status == Match.Status.CANCELLED:
         raise PortalError(_("A cancelled match cannot be scheduled."))
     if scheduled_at is not None and timezone.is_naive(scheduled_at):

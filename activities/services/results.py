@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted, PortalError
+from portal.locking import lock_one, lock_rows
 from portal.permissions import is_committee_staff
 
 from ..models import Competition, JudgeScore, Match, RankedResult, Team
-from .placings import competition_compute_placings, group_tables
+from .placings import competition_compute_placings, competition_has_results, group_tables
 
 DECIDED_STATUSES = (Match.Status.PLAYED, Match.Status.WALKOVER)
 KNOCKOUT_STAGES = (Match.Stage.KNOCKOUT, Match.Stage.THIRD_PLACE)
@@ -57,7 +58,7 @@ def _require_result_rights(actor, competition: Competition) -> None:
 def _lock_competition(competition_id: int) -> None:
     """Lock the competition row first, as the registration services do (competition, then its teams and matches),
     so that a result and a withdrawal or substitution on the same competition queue up instead of deadlocking."""
-    Competition.objects.select_for_update().filter(pk=competition_id).values_list("pk", flat=True).get()
+    lock_one(Competition.objects.values_list("pk", flat=True), competition_id)
 
 
 # --- Set-by-set rules -------------------------------------------------------------------------------------------
@@ -218,11 +219,7 @@ def _result_values(match: Match) -> dict:
 
 def _ready_match(match: Match, actor) -> Match:
     _lock_competition(Match.objects.values_list("competition_id", flat=True).get(pk=match.pk))
-    match = (
-        Match.objects.select_for_update(of=("self",))
-        .select_related("competition__activity", "home", "away")
-        .get(pk=match.pk)
-    )
+    match = lock_one(Match, match.pk, select_related=["competition__activity", "home", "away"])
     _require_result_rights(actor, match.competition)
     if match.status in (Match.Status.BYE, Match.Status.CANCELLED):
         raise ResultError(
@@ -304,7 +301,7 @@ def match_clear_result(*, actor, match: Match) -> Match:
     depends on it has a result. Audited; placings recomputed. Raises NotPermitted or ResultError.
     """
     _lock_competition(Match.objects.values_list("competition_id", flat=True).get(pk=match.pk))
-    match = Match.objects.select_for_update(of=("self",)).select_related("competition__activity").get(pk=match.pk)
+    match = lock_one(Match, match.pk, select_related=["competition__activity"])
     _require_result_rights(actor, match.competition)
     if match.status not in DECIDED_STATUSES:
         raise ResultError(_("This match has no result to clear."))
@@ -332,7 +329,7 @@ def _move_on(match: Match, winner_id: int | None, loser_id: int | None) -> None:
 
 
 def _place_team(target_id: int, side: str, team_id: int | None) -> None:
-    target = Match.objects.select_for_update().get(pk=target_id)
+    target = lock_one(Match, target_id)
     if getattr(target, f"{side}_id") == team_id:
         return
     if target.status in DECIDED_STATUSES:
@@ -365,10 +362,8 @@ def _feed_knockout_from_groups(competition: Competition) -> None:
     )
     complete = not group_matches.exclude(status__in=DECIDED_STATUSES).exists()
     tables = group_tables(competition) if complete else {}
-    first_round = Match.objects.select_for_update().filter(
-        competition=competition, stage=Match.Stage.KNOCKOUT, round_no=1
-    )
-    for match in first_round.order_by("slot"):
+    first_round = lock_rows(Match.objects.filter(competition=competition, stage=Match.Stage.KNOCKOUT, round_no=1))
+    for match in sorted(first_round, key=lambda m: m.slot):
         feed = match.detail.get("feed") or {}
         for side in ("home", "away"):
             if side not in feed:
@@ -395,7 +390,7 @@ def _feed_knockout_from_groups(competition: Competition) -> None:
 
 def _locked_team(team: Team, actor, expected_format: str) -> Team:
     _lock_competition(Team.objects.values_list("competition_id", flat=True).get(pk=team.pk))
-    team = Team.objects.select_for_update(of=("self",)).select_related("competition__activity").get(pk=team.pk)
+    team = lock_one(Team, team.pk, select_related=["competition__activity"])
     _require_result_rights(actor, team.competition)
     if team.competition.format != expected_format:
         raise ResultError(
@@ -444,7 +439,7 @@ def ranked_result_record(*, actor, team: Team, value, note: str = "") -> RankedR
         number = _decimal(value, places=3, label=_("The result"))
         if number > RANKED_MAX:
             raise ResultError(_("The result is too large."))
-    result = RankedResult.objects.select_for_update().filter(team=team).first()
+    result = lock_one(RankedResult.objects.filter(team=team), missing_ok=True)
     old = {"value": None, "note": None}
     if result is not None:
         old = {"value": str(result.value) if result.value is not None else None, "note": result.note}
@@ -483,7 +478,7 @@ def judge_score_record(*, actor, team: Team, judge: str, score) -> JudgeScore:
     maximum = judge_score_max()
     if number > maximum:
         raise ResultError(_("The score cannot be above %(max)s.") % {"max": maximum})
-    existing = JudgeScore.objects.select_for_update().filter(team=team, judge=judge).first()
+    existing = lock_one(JudgeScore.objects.filter(team=team, judge=judge), missing_ok=True)
     old = {"judge": judge, "score": str(existing.score) if existing else None}
     new = {"judge": judge, "score": str(number)}
     if existing is not None and existing.score == number:
@@ -502,12 +497,20 @@ def judge_score_record(*, actor, team: Team, judge: str, score) -> JudgeScore:
 
 @transaction.atomic
 def competition_publish_results(*, actor, competition: Competition, published: bool = True) -> Competition:
-    """Show (or hold back) a competition's results on the public pages. Staff only; audited when it changes."""
+    """Show (or hold back) a competition's results on the public pages. Staff only; audited when it changes.
+
+    Publishing a competition that has no result yet is refused (ResultError): there would be nothing to show, and
+    a published flag set early would show each result the moment it is entered, before anyone checked it.
+    """
     if not is_committee_staff(actor):
         raise NotPermitted(_("Only committee staff can publish results."))
-    competition = Competition.objects.select_for_update().get(pk=competition.pk)
+    competition = lock_one(Competition, competition.pk)
     if competition.results_published == published:
         return competition
+    if published and not competition_has_results(competition):
+        raise ResultError(
+            _("%(competition)s has no results yet; there is nothing to publish.") % {"competition": competition.name}
+        )
     competition.results_published = published
     competition.save(update_fields=["results_published", "updated_at"])
     audit_record(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted, PortalError
+from portal.locking import lock_one
 from portal.models import Cadre
 from portal.permissions import is_committee_staff
 
@@ -46,7 +47,7 @@ def registration_sign_up(*, actor, activity: Activity, cadre: Cadre) -> Registra
     """
     if not actor.is_authenticated or cadre.user_id != actor.pk:
         raise NotPermitted(_("You can only sign yourself up."))
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    activity = lock_one(Activity, activity.pk)
     if not Cadre.objects.filter(pk=cadre.pk, is_active=True).exists():
         raise NotPermitted(_("Only active cadres can sign up."))
     reason = signup_closed_reason(activity, timezone.now())
@@ -83,8 +84,8 @@ def registration_cancel(*, actor, registration: Registration) -> Registration:
     audited. Raises NotPermitted, RegistrationClosed, or PortalError when already cancelled.
     """
     staff = is_committee_staff(actor)
-    activity = Activity.objects.select_for_update().get(pk=registration.activity_id)
-    registration = Registration.objects.select_for_update().select_related("cadre").get(pk=registration.pk)
+    activity = lock_one(Activity, registration.activity_id)
+    registration = lock_one(Registration, registration.pk, select_related=["cadre"])
     if not staff and (not actor.is_authenticated or registration.cadre.user_id != actor.pk):
         raise NotPermitted(_("You can only cancel your own sign-up."))
     if registration.status == Registration.Status.CANCELLED:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted, PortalError
+from portal.locking import lock_one
 from portal.models import Cadre
 from portal.permissions import is_committee_staff
 
@@ -19,6 +20,12 @@ from .teams import lock_team, member_record, require_manager, team_entry_closed_
 
 # Once an activity is over or called off there is nobody left to substitute.
 _SUBSTITUTION_STATUSES = (Activity.Status.PUBLISHED, Activity.Status.CLOSED)
+
+
+def _require_not_over(activity: Activity) -> None:
+    # Past its end an activity is over even before staff mark it finished: its line-ups are history.
+    if activity.status not in _SUBSTITUTION_STATUSES or activity.is_over(timezone.now()):
+        raise PortalError(_("%(activity)s is over; its teams can no longer change.") % {"activity": activity.title})
 
 
 def _check_swap(*, competition: Competition, team: Team, outgoing: Cadre, incoming: Cadre) -> list[Cadre]:
@@ -48,10 +55,7 @@ def substitution_request(*, actor, team: Team, outgoing: Cadre, incoming: Cadre,
     """
     require_manager(actor, team.unit)
     competition, team = lock_team(team)
-    if competition.activity.status not in _SUBSTITUTION_STATUSES:
-        raise PortalError(
-            _("%(activity)s is over; its teams can no longer change.") % {"activity": competition.activity.title}
-        )
+    _require_not_over(competition.activity)
     if team_entry_closed_reason(competition, timezone.now()) is None:
         raise PortalError(
             _("Registration for %(competition)s is still open: change the team's members directly.")
@@ -105,13 +109,12 @@ def substitution_decide(*, actor, substitution: Substitution, approve: bool) -> 
     # deadlock with us.
     team = Team.objects.get(pk=Substitution.objects.values_list("team_id", flat=True).get(pk=substitution.pk))
     competition, team = lock_team(team)
-    substitution = (
-        Substitution.objects.select_for_update().select_related("outgoing", "incoming").get(pk=substitution.pk)
-    )
+    substitution = lock_one(Substitution, substitution.pk, select_related=["outgoing", "incoming"])
     if substitution.status != Substitution.Status.PENDING:
         raise PortalError(_("This substitution has already been decided."))
     changes = {}
     if approve:
+        _require_not_over(competition.activity)
         before = _check_swap(
             competition=competition, team=team, outgoing=substitution.outgoing, incoming=substitution.incoming
         )
