@@ -1,19 +1,22 @@
 """The shared model every app stands on: government units, their cadres, and the audit trail."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .phones import mask_phone
+from .text import clean_display_text
 
+# \Z, not $: "$" also matches before a trailing newline; [0-9], not \d, which matches every script's digits.
 employee_no_validator = RegexValidator(
-    r"^[A-Za-z0-9_-]{1,32}$",
+    r"^[A-Za-z0-9_-]{1,32}\Z",
     _("An employee number has 1-32 letters, digits, '-' or '_'."),
 )
 phone_validator = RegexValidator(
-    r"^(1[3-9]\d{9}|0\d{2,3}-\d{7,8})$",
+    r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8})\Z",
     _("Enter an 11-digit mobile number or a landline such as 0427-2812345."),
 )
 
@@ -52,6 +55,13 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # Invisible and direction-changing characters would make look-alike or reversed unit names.
+        self.name = clean_display_text(self.name)
+        self.short_name = clean_display_text(self.short_name)
+        if not self.name:
+            raise ValidationError({"name": _("Enter a name with visible characters.")})
 
     @property
     def display_name(self):
@@ -131,6 +141,13 @@ class Cadre(models.Model):
     def __str__(self):
         return f"{self.name} ({self.employee_no})"
 
+    def clean(self):
+        # Invisible and direction-changing characters would make look-alike or reversed names.
+        self.name = clean_display_text(self.name)
+        self.position = clean_display_text(self.position)
+        if not self.name:
+            raise ValidationError({"name": _("Enter a name with visible characters.")})
+
     @property
     def masked_phone(self):
         return mask_phone(self.phone)
@@ -168,4 +185,5 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
 
+from .imports.models import RosterImport  # noqa: E402,F401
 from .reports.models import Report  # noqa: E402,F401

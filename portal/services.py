@@ -1,6 +1,5 @@
 """Writes on the shared model: cadres and their accounts, roles, activation; transactional and audited."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -8,33 +7,63 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_record
 from .errors import PortalError
+from .locking import lock_rows
 from .models import Cadre
+from .phones import normalize_phone
 
 User = get_user_model()
 
 
 def initial_password_hash() -> str:
-    """One hash of the configured initial password, shared by every account created in one batch.
+    """The password of a new account: unusable, so that nobody can log in until they are issued one.
 
-    Hashing is deliberately slow (PBKDF2); hashing once per batch is what lets a 30,000-row roster
-    import finish in seconds. Every such account must change its password at first login.
+    A shared initial password would let anyone who knows it take over every account that has not logged in
+    yet. Liaisons and staff issue each account its own random one-time password (portal.credentials); the
+    account must then choose its own at first login. One call per batch is enough: the value is not secret.
     """
-    return make_password(settings.PORTAL_INITIAL_PASSWORD)
+    return make_password(None)
+
+
+def employee_no_taken_message(employee_no: str, taken: str) -> str:
+    """The translated refusal for an employee number already in use, exactly or in another letter case."""
+    if taken == employee_no:
+        return _("An account with employee number %(no)s already exists.") % {"no": employee_no}
+    return _(
+        "Employee number %(no)s differs only in letter case from the existing account %(taken)s; people would "
+        "read them as one. Use %(taken)s or another number."
+    ) % {"no": employee_no, "taken": taken}
+
+
+def employee_no_conflict(employee_no: str, *, exclude_user_id=None) -> str | None:
+    """The login name of another account equal to `employee_no` ignoring letter case, or None."""
+    accounts = User.objects.filter(username__iexact=employee_no)
+    if exclude_user_id is not None:
+        accounts = accounts.exclude(pk=exclude_user_id)
+    taken = accounts.values_list("username", flat=True).first()
+    if taken is None:
+        cadres = Cadre.objects.filter(employee_no__iexact=employee_no)
+        if exclude_user_id is not None:
+            cadres = cadres.exclude(user_id=exclude_user_id)
+        taken = cadres.values_list("employee_no", flat=True).first()
+    return taken
 
 
 @transaction.atomic
 def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadre:
     """Create or update a cadre together with the login account named by the employee number.
 
-    A new cadre gets an account with the initial password and must change it at first login.
-    Raises ValidationError when a field is invalid, PortalError when the employee number is taken
-    by another account.
+    A new cadre gets an account without a usable password (a liaison or staff issue one, portal.credentials)
+    and must choose their own at first login. The phone is stored in its normalised form.
+    Raises ValidationError when a field is invalid, PortalError when the employee number is taken by another
+    account, also when it differs only in letter case ("A001" and "a001" would be two logins read as one).
     """
     creating = cadre.pk is None
     cadre.employee_no = cadre.employee_no.strip()
+    cadre.phone = normalize_phone(cadre.phone) or cadre.phone  # an unreadable phone is left to the validator
+    taken = employee_no_conflict(cadre.employee_no, exclude_user_id=None if creating else cadre.user_id)
+    if taken is not None:
+        raise PortalError(employee_no_taken_message(cadre.employee_no, taken))
     if creating:
-        if User.objects.filter(username=cadre.employee_no).exists():
-            raise PortalError(_("An account with employee number %(no)s already exists.") % {"no": cadre.employee_no})
         user = User(username=cadre.employee_no, is_active=cadre.is_active)
         user.password = password_hash or initial_password_hash()
         user.save()
@@ -44,10 +73,6 @@ def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadr
     if not creating:
         user = cadre.user
         if user.username != cadre.employee_no:
-            if User.objects.filter(username=cadre.employee_no).exclude(pk=user.pk).exists():
-                raise PortalError(
-                    _("An account with employee number %(no)s already exists.") % {"no": cadre.employee_no}
-                )
             user.username = cadre.employee_no
         user.is_active = cadre.is_active
         user.save(update_fields=["username", "is_active"])
@@ -59,7 +84,7 @@ def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadr
 @transaction.atomic
 def cadres_set_active(*, actor, cadres, active: bool) -> int:
     """Activate or deactivate cadres and their login accounts together; returns how many changed."""
-    changed = list(Cadre.objects.select_for_update().filter(pk__in=[c.pk for c in cadres]).exclude(is_active=active))
+    changed = lock_rows(Cadre.objects.exclude(is_active=active), [c.pk for c in cadres])
     ids = [c.pk for c in changed]
     Cadre.objects.filter(pk__in=ids).update(is_active=active)
     User.objects.filter(cadre__in=ids).update(is_active=active)
@@ -71,7 +96,7 @@ def cadres_set_active(*, actor, cadres, active: bool) -> int:
 @transaction.atomic
 def cadres_set_liaison(*, actor, cadres, liaison: bool) -> int:
     """Make cadres liaisons of their own unit (or revoke it); inactive cadres cannot become liaisons."""
-    candidates = Cadre.objects.select_for_update().filter(pk__in=[c.pk for c in cadres]).exclude(is_liaison=liaison)
+    candidates = lock_rows(Cadre.objects.exclude(is_liaison=liaison), [c.pk for c in cadres])
     if liaison:
         inactive = [str(c) for c in candidates if not c.is_active]
         if inactive:
@@ -84,25 +109,40 @@ def cadres_set_liaison(*, actor, cadres, liaison: bool) -> int:
 
 
 @transaction.atomic
-def password_changed(*, user) -> None:
-    """Record that the user chose their own password, which lifts the first-login redirect."""
-    Cadre.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
-    audit_record(actor=user, action="user.password_change", obj=user, object_type="auth.user")
+def units_set_active(*, actor, units, active: bool) -> int:
+    """Activate or deactivate units (committee staff only); returns how many changed. Audited, one entry each.
+
+    A unit is never deleted: its cadres, teams, placings and report figures point at it. An inactive unit keeps
+    all of that, drops out of the coverage count of active units, and cannot enter new teams (team_register).
+    Its cadres stay as they are (deactivate them separately if they left). Raises NotPermitted.
+    """
+    from .errors import NotPermitted
+    from .models import Unit
+    from .permissions import is_committee_staff
+
+    if not is_committee_staff(actor):
+        raise NotPermitted(_("Only committee staff can activate or deactivate units."))
+    changed = lock_rows(Unit.objects.exclude(is_active=active), [u.pk for u in units])
+    Unit.objects.filter(pk__in=[u.pk for u in changed]).update(is_active=active)
+    for unit in changed:
+        audit_record(
+            actor=actor,
+            action="unit.activate" if active else "unit.deactivate",
+            obj=unit,
+            changes={"is_active": [not active, active]},
+        )
+    return len(changed)
 
 
 @transaction.atomic
-def cadres_reset_password(*, actor, cadres) -> int:
-    """Give cadres the initial password again (a forgotten password); they must change it at next login.
+def password_change(*, user, new_password: str) -> None:
+    """Set the password the user chose (already validated by the form) and lift the first-login redirect.
 
-    Also lifts a failed-login lock on those accounts, since the reset is usually why staff were called.
+    The cadre row is locked first, as portal.credentials does before it issues an initial password, so an
+    initial password issued at the same moment cannot overwrite the password the person just chose.
     """
-    from axes.models import AccessAttempt
-
-    ids = [c.pk for c in cadres]
-    targets = list(Cadre.objects.select_for_update().filter(pk__in=ids).select_related("user"))
-    User.objects.filter(cadre__in=ids).update(password=initial_password_hash())
-    Cadre.objects.filter(pk__in=ids).update(must_change_password=True)
-    AccessAttempt.objects.filter(username__in=[c.user.username for c in targets]).delete()
-    for cadre in targets:
-        audit_record(actor=actor, action="cadre.password_reset", obj=cadre)
-    return len(targets)
+    lock_rows(Cadre.objects.filter(user=user))
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    Cadre.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
+    audit_record(actor=user, action="user.password_change", obj=user, object_type="auth.user")

@@ -1,13 +1,21 @@
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.static import serve
 
-from . import permissions, selectors, services
+from . import credentials, permissions, selectors, services, throttle
+from .errors import PortalError
 from .forms import EmployeeNumberLoginForm, PortalPasswordChangeForm, UnitCadreSearchForm
 from .models import Unit
 
@@ -20,8 +28,29 @@ class HomeView(TemplateView):
 
 
 class LoginView(auth_views.LoginView):
+    """Login by employee number; an address throttled for failed logins (portal.throttle) gets a 429 page."""
+
     form_class = EmployeeNumberLoginForm
     redirect_authenticated_user = True
+    throttled_template_name = "registration/login_throttled.html"
+
+    def post(self, request, *args, **kwargs):
+        # Checked before the form: a throttled attempt never reaches the password check.
+        wait = throttle.login_blocked(request)
+        if wait:
+            return self.throttled(wait)
+        response = super().post(request, *args, **kwargs)
+        # The backend refuses too (it guards the admin's login form as well), e.g. when the limit was reached
+        # by another request since the check above.
+        wait = getattr(request, "portal_login_throttled", 0)
+        return self.throttled(wait) if wait else response
+
+    def throttled(self, wait: int):
+        response = TemplateResponse(
+            self.request, self.throttled_template_name, {"minutes": max(1, math.ceil(wait / 60))}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -29,9 +58,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.password_changed(user=self.request.user)
-        return response
+        services.password_change(user=form.user, new_password=form.cleaned_data["new_password1"])
+        # Keeps this session logged in (the session hash follows the password) and logs out the others.
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class MyPageView(permissions.PortalAccessMixin, TemplateView):
@@ -74,6 +104,39 @@ class UnitDetailView(permissions.PortalAccessMixin, TemplateView):
         )
 
 
+class UnitCredentialsView(permissions.PortalAccessMixin, TemplateView):
+    """A liaison issues initial passwords for their unit's cadres who have not logged in yet, as a workbook.
+
+    GET explains what happens (earlier printed passwords not yet used stop working) and asks to confirm;
+    POST issues them and answers with the workbook, which holds the only copy of the passwords.
+    Only the liaison of this unit; anyone else gets 404. Staff issue passwords in the admin.
+    """
+
+    template_name = "portal/unit_credentials.html"
+
+    def has_access(self, user):
+        return permissions.is_liaison(user)
+
+    def get_unit(self):
+        unit = get_object_or_404(Unit, pk=self.kwargs["pk"])
+        self.require(permissions.is_liaison_of(self.request.user, unit))
+        return unit
+
+    def get_context_data(self, **kwargs):
+        unit = self.get_unit()
+        return super().get_context_data(unit=unit, pending=credentials.credentials_pending_count(unit=unit), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        unit = self.get_unit()
+        try:
+            issued = credentials.credentials_issue(actor=request.user, unit=unit)
+        except PortalError as error:
+            messages.error(request, str(error))
+            return redirect("portal:unit_credentials", pk=unit.pk)
+        workbook = credentials.credentials_workbook([(unit.name, issued)])
+        return credentials.workbook_response(workbook, f"initial-passwords-{unit.code}")
+
+
 def healthz(request):
     """Liveness for the container health check: the database answers."""
     with connection.cursor() as cursor:
@@ -83,3 +146,8 @@ def healthz(request):
 
 def robots_txt(request):
     return HttpResponse("User-agent: *\nDisallow: /\n", content_type="text/plain")
+
+
+def media_file(request, path):
+    """An uploaded file from MEDIA_ROOT, in development only (urls.py adds the URL when PORTAL_SERVE_MEDIA)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -2,15 +2,18 @@
 raises _CellError saying what is wrong with it."""
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
 from ..models import Cadre, employee_no_validator, phone_validator
 from ..phones import normalize_phone
+from ..text import clean_display_text
 from .columns import _POLITICAL_WORDS, _TALENT_WORDS, _offered_values, _Vocabulary
 from .errors import _CellError
 from .text import _join, _key
@@ -50,15 +53,36 @@ class _CellParser:
         self.units = units
         self.epoch = epoch
         self.today = timezone.localdate()
+        self._known_logins = None  # lower-cased login name -> its stored spellings, loaded at the first row
+        self._file_logins = {}  # the same for this file's rows so far
 
     def employee_no(self, value):
         text = _text(value)
         if not employee_no_validator.regex.match(text):
             raise _CellError(f"{employee_no_validator.message} ({_quoted(value)})")
+        # "A001" and "a001" would be two logins that people read as one (the database refuses the second cadre).
+        if self._known_logins is None:
+            self._known_logins = {}
+            logins = itertools.chain(
+                get_user_model().objects.values_list("username", flat=True).iterator(),
+                Cadre.objects.order_by().values_list("employee_no", flat=True).iterator(),
+            )
+            for login in logins:
+                self._known_logins.setdefault(login.lower(), set()).add(login)
+        spellings = self._known_logins.get(text.lower(), set()) | self._file_logins.get(text.lower(), set())
+        if spellings and text not in spellings:
+            raise _CellError(
+                _("Employee number %(no)s differs only in letter case from %(other)s; use %(other)s.")
+                % {"no": text, "other": min(spellings)}
+            )
+        self._file_logins.setdefault(text.lower(), set()).add(text)
         return text
 
     def name(self, value):
-        text = " ".join(_text(value).split())
+        # Zero-width and direction-override characters go: they make look-alike or reversed names.
+        text = clean_display_text(_text(value))
+        if not text:
+            raise _CellError(_("This column is required."))
         # Chinese rosters pad two-character names with spaces to align them: "张  三" is 张三.
         if _CJK_NAME.match(text.replace(" ", "")):
             text = text.replace(" ", "")
@@ -115,10 +139,10 @@ class _CellParser:
             raise _CellError(_("%(value)s is not a valid date.") % {"value": text}) from None
 
     def unit(self, value):
-        return self.units.resolve(_text(value))
+        return self.units.resolve(clean_display_text(_text(value)))
 
     def position(self, value):
-        text = " ".join(_text(value).split())
+        text = clean_display_text(_text(value))
         if len(text) > POSITION_MAX_LENGTH:
             raise _CellError(_("A position has at most %(max)d characters.") % {"max": POSITION_MAX_LENGTH})
         return text

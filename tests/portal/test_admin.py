@@ -57,7 +57,8 @@ def test_adding_a_cadre_creates_the_login_account(staff_client, unit):
     cadre = Cadre.objects.get(employee_no="N0001")
     assert cadre.user.username == "N0001"
     assert cadre.must_change_password
-    assert cadre.user.has_usable_password()
+    # No shared initial password: nobody can log in until a liaison or staff issue this account its own.
+    assert not cadre.user.has_usable_password()
     assert AuditEntry.objects.filter(action="cadre.create", object_id=str(cadre.pk)).exists()
 
 
@@ -164,21 +165,27 @@ def test_import_template_downloads_as_xlsx(staff_client):
     assert "工号" in headers and "姓名" in headers
 
 
-def test_import_through_the_admin_creates_cadres(staff_client):
+def test_import_through_the_admin_creates_cadres(staff_client, django_capture_on_commit_callbacks):
+    # The upload becomes an import job (tests/portal/test_import_jobs.py); in eager mode it has run on commit.
     unit = UnitFactory(name="市水务局")
     upload = _roster_upload([["W001", "甲", "男", "市水务局", "13800000001"], ["W002", "乙", "女", "市水务局", None]])
-    response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("admin:portal_cadre_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+    response = staff_client.get(response.url)
+    job = response.context["job"]
+    assert response.request["PATH_INFO"] == reverse("admin:portal_cadre_import_job", args=[job.pk])
     assert Cadre.objects.filter(unit=unit).count() == 2
-    assert any("2" in str(m) for m in response.context["messages"])
+    assert job.created_count == 2 and "2" in response.context["summary"]
 
 
-def test_import_with_a_bad_row_lists_errors_and_saves_nothing(staff_client):
+def test_import_with_a_bad_row_lists_errors_and_saves_nothing(staff_client, django_capture_on_commit_callbacks):
     UnitFactory(name="市水务局")
     upload = _roster_upload([["W001", "甲", "男", "市水务局", "13800000001"], ["W002", "乙", "X", "不存在局", "123"]])
-    response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:portal_cadre_import"), {"file": upload})
+    response = staff_client.get(response.url)
     assert response.status_code == 200
-    assert response.context["error_count"] >= 3
+    assert response.context["job"].row_error_count >= 3
     html = response.content.decode()
     assert 'id="import-errors"' in html
     assert "不存在局" in html
@@ -211,22 +218,28 @@ def test_import_is_for_committee_staff_only(client, leader, liaison):
     assert not Cadre.objects.filter(employee_no="W009").exists()
 
 
-def test_reset_password_action_restores_the_initial_password_and_unlocks(staff_client, unit, client, settings):
+def test_reset_password_action_issues_a_random_password_and_unlocks(staff_client, unit, client, settings):
+    import io
+
     from django.test import Client
+    from openpyxl import load_workbook
 
     cadre = CadreFactory(unit=unit)
     browser = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         browser.post(reverse("login"), {"username": cadre.employee_no, "password": "wrong"})
     assert browser.post(reverse("login"), {"username": cadre.employee_no, "password": "wrong"}).status_code == 429
-    staff_client.post(
+    response = staff_client.post(
         reverse("admin:portal_cadre_changelist"), {"action": "reset_password", "_selected_action": [cadre.pk]}
     )
+    # The new password is handed out once, in the printable workbook.
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=4, values_only=True))
+    assert [row[1] for row in rows] == [cadre.employee_no]
+    password = rows[0][3]
     cadre.refresh_from_db()
     assert cadre.must_change_password
-    assert cadre.user.check_password(settings.PORTAL_INITIAL_PASSWORD)
-    response = browser.post(
-        reverse("login"), {"username": cadre.employee_no, "password": settings.PORTAL_INITIAL_PASSWORD}
-    )
+    assert cadre.user.check_password(password)
+    response = browser.post(reverse("login"), {"username": cadre.employee_no, "password": password})
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="cadre.password_reset", object_id=str(cadre.pk)).exists()

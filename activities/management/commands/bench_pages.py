@@ -243,7 +243,6 @@ class Command(BaseCommand):
             SECRET_KEY=secrets.token_urlsafe(50),
             ALLOWED_HOSTS="127.0.0.1",
             DATABASE_URL=database_url,
-            PORTAL_INITIAL_PASSWORD=secrets.token_urlsafe(12),
             SECURE_SSL_REDIRECT="false",
             SECURE_HSTS_SECONDS="0",
             LOG_LEVEL="WARNING",
