@@ -2,6 +2,7 @@
 accounts, then write units, accounts and cadres in one transaction, in a bounded number of queries."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -18,13 +19,17 @@ from .columns import _COLUMNS_BY_KEY, ROSTER_COLUMNS, _Vocabulary
 from .errors import RosterImportError, RowError, _CellError
 from .text import _is_blank, _join
 from .units import _NewUnit, _UnitDirectory
-from .workbook import _read_sheet, _read_upload, _Sheet
+from .workbook import PROGRESS_EVERY, _read_sheet, _read_upload, _Sheet
 
 User = get_user_model()
 
 # SQLite refuses more than 999 parameters per statement; 900 leaves room for the rest of the query.
 LOOKUP_CHUNK = 900
 BATCH_SIZE = 1000
+# Where each stage starts on the 0-100 progress bar: reading the sheet is most of the work.
+PROGRESS_READ_START = 5
+PROGRESS_VALIDATE_START = 60
+PROGRESS_WRITE_START = 85
 # Fields the import compares and writes; the other Cadre fields (is_active, is_liaison...) are not its business.
 _DATA_FIELDS = [column.key for column in ROSTER_COLUMNS if column.key not in ("employee_no", "unit")] + ["unit_id"]
 
@@ -58,7 +63,14 @@ class ImportSummary:
         return message
 
 
-def roster_import(*, actor, uploaded_file, create_missing_units: bool) -> ImportSummary:
+def roster_import(
+    *,
+    actor,
+    uploaded_file,
+    create_missing_units: bool,
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
     """Import a roster .xlsx: create or update cadres (matched by employee number) and their login accounts.
 
     Every row is validated before anything is written; one transaction then writes the units to create
@@ -66,16 +78,27 @@ def roster_import(*, actor, uploaded_file, create_missing_units: bool) -> Import
     must change it at first login), new cadres, changed cadres, and one audit entry "roster.import".
     An empty optional cell leaves an existing cadre's value as it is.
 
+    `progress(percent)` is called now and then (reading is most of the work, then validating, then writing);
+    `before_commit(summary)` runs inside the transaction after the writes, so that whatever it records
+    (the import job's result) commits with them, and whatever it raises undoes them.
+
     Raises RosterImportError, listing every problem with its row and column, when the file is not a
-    readable .xlsx, is too large or too long, lacks a required column, or has any invalid row; nothing
-    is saved then.
+    readable .xlsx, is too large or too long, reaches beyond the rows and columns a roster may have, lacks
+    a required column, or has any invalid row; nothing is saved then.
     """
+    report = progress or _no_progress
     file_name = os.path.basename(str(getattr(uploaded_file, "name", "") or ""))
     data = _read_upload(uploaded_file)
-    sheet = _read_sheet(data)
+    report(PROGRESS_READ_START)
+    sheet = _read_sheet(data, progress=_scaled(report, PROGRESS_READ_START, PROGRESS_VALIDATE_START))
+    del data  # the rows are read: free the file's bytes before validating
+    report(PROGRESS_VALIDATE_START)
     vocabulary = _Vocabulary()
     units = _UnitDirectory(create_missing=create_missing_units)
-    records, errors = _validate_rows(sheet, vocabulary, units)
+    records, errors = _validate_rows(
+        sheet, vocabulary, units, _scaled(report, PROGRESS_VALIDATE_START, PROGRESS_WRITE_START)
+    )
+    report(PROGRESS_WRITE_START)
     existing = _existing_cadres([record["employee_no"] for record in records])
     errors += _account_collisions(records, existing)
     if errors:
@@ -95,6 +118,8 @@ def roster_import(*, actor, uploaded_file, create_missing_units: bool) -> Import
                     "file": file_name,
                 },
             )
+            if before_commit is not None:
+                before_commit(summary)
     except IntegrityError as exc:
         # Only a concurrent change between validation and writing can get here (an account or unit
         # created meanwhile); the transaction has rolled back, so a retry sees the new state.
@@ -107,7 +132,24 @@ def roster_import(*, actor, uploaded_file, create_missing_units: bool) -> Import
 # Validating rows -------------------------------------------------------------------------------------
 
 
-def _validate_rows(sheet: _Sheet, vocabulary: _Vocabulary, units: _UnitDirectory):
+def _no_progress(percent: int) -> None:
+    pass
+
+
+def _scaled(report: Callable[[int], None], start: int, end: int) -> Callable[[float], None]:
+    """A progress callback for one stage: its fraction (0 to 1) as a percent between `start` and `end`."""
+    last = [start]
+
+    def scaled(fraction: float) -> None:
+        percent = start + int((end - start) * min(max(fraction, 0.0), 1.0))
+        if percent != last[0]:
+            last[0] = percent
+            report(percent)
+
+    return scaled
+
+
+def _validate_rows(sheet: _Sheet, vocabulary: _Vocabulary, units: _UnitDirectory, progress=None):
     """Parse every data row into a record of field values; collect an error for every bad cell.
 
     A record holds only the optional fields whose cell is filled, so that an update leaves the others.
@@ -117,7 +159,10 @@ def _validate_rows(sheet: _Sheet, vocabulary: _Vocabulary, units: _UnitDirectory
     labels = {column.key: str(column.label) for column in ROSTER_COLUMNS}
     records, errors = [], []
     first_row_of = {}
-    for row_number, values in sheet.rows:
+    total = len(sheet.rows)
+    for index, (row_number, values) in enumerate(sheet.rows):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index / total)
         width = len(values)
         record = {"row": row_number}
         row_ok = True

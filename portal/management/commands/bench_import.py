@@ -1,12 +1,19 @@
-"""Time the roster import on a generated roster, against whatever database is configured, and leave no trace."""
+"""Time the roster import on a generated roster, and on hostile files, against whatever database is configured,
+and leave no trace. Each import prints its time, the peak of Python allocations (tracemalloc, measured in a
+separate traced run since tracing slows allocation down) and the process's peak resident memory (ru_maxrss)."""
 
 import datetime as dt
+import io
 import os
 import random
+import resource
 import tempfile
 import time
+import tracemalloc
+import zipfile
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from openpyxl import Workbook, load_workbook
@@ -45,8 +52,17 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, default=100, help="units the rows are spread over (default 100)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed, for a reproducible roster")
         parser.add_argument("--keep", action="store_true", help="commit the generated units and cadres")
+        parser.add_argument(
+            "--hostile",
+            action="store_true",
+            help="only the hostile files: cells far to the right, a row numbered in the trillions, one row of a "
+            "million cells, a zip bomb; each must be refused quickly and in bounded memory",
+        )
 
-    def handle(self, *args, rows, units, seed, keep, **options):
+    def handle(self, *args, rows, units, seed, keep, hostile, **options):
+        if hostile:
+            self._hostile()
+            return
         if rows < 1 or not 1 <= units <= 999:
             raise CommandError("--rows must be positive and --units between 1 and 999.")
         if rows > settings.ROSTER_IMPORT_MAX_ROWS:
@@ -68,6 +84,7 @@ class Command(BaseCommand):
                 f"rows: {rows}; units: {units}; file: {size / 1024:.0f} KiB; generated in {generated:.1f} s"
             )
             self.stdout.write(f"openpyxl read-only pass alone: {_read_only_pass(first):.2f} s")
+            self.stdout.write(f"peak resident memory before importing: {_maxrss_mib():.0f} MiB")
 
             with transaction.atomic():
                 cadres_before = Cadre.objects.count()
@@ -87,14 +104,148 @@ class Command(BaseCommand):
                         seconds = time.perf_counter() - started
                     self.stdout.write(
                         f"{label:>18}: {seconds:6.2f} s  {rows / seconds:8.0f} rows/s  "
-                        f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}"
+                        f"created {summary.created}, updated {summary.updated}, unchanged {summary.unchanged}; "
+                        f"ru_maxrss {_maxrss_mib():.0f} MiB"
                     )
+                # The same first import again, traced, in a savepoint rolled back: its peak allocations.
+                with transaction.atomic():
+                    # Their accounts go too (and the cadres with them), so that every row is new again.
+                    get_user_model().objects.filter(username__startswith="BENCH-").delete()
+                    with open(first, "rb") as handle:
+                        seconds, peak = _traced(
+                            lambda: roster_import(actor=None, uploaded_file=handle, create_missing_units=False)
+                        )
+                    transaction.set_rollback(True)
+                self.stdout.write(
+                    f"{'first import, traced':>18}: tracemalloc peak {peak / 2**20:.0f} MiB "
+                    f"({seconds:.1f} s with tracing on)"
+                )
                 if keep:
                     self.stdout.write(self.style.WARNING(f"kept: {Cadre.objects.count() - cadres_before} cadres added"))
                 else:
                     transaction.set_rollback(True)
         if not keep:
             self.stdout.write(self.style.SUCCESS("rolled back: the database is as it was"))
+
+    def _hostile(self) -> None:
+        self.stdout.write(
+            f"database: {connection.vendor}; limits: {settings.ROSTER_IMPORT_MAX_ROWS} rows, "
+            f"{settings.ROSTER_IMPORT_MAX_COLUMNS} columns, {settings.ROSTER_IMPORT_MAX_BYTES} bytes, "
+            f"{settings.ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES} bytes unpacked"
+        )
+        for label, data in _hostile_files():
+            with transaction.atomic():
+                seconds, peak = _traced(lambda data=data: _refusal(data))
+                transaction.set_rollback(True)
+            outcome = _refusal.last
+            self.stdout.write(
+                f"{label:>22}: {len(data) / 1024:7.0f} KiB  {seconds:6.2f} s  tracemalloc peak {peak / 2**20:6.1f} MiB"
+                f"  ru_maxrss {_maxrss_mib():.0f} MiB  -> {outcome}"
+            )
+
+
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _traced(call) -> tuple[float, int]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        call()
+    finally:
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return seconds, peak
+
+
+def _refusal(data: bytes) -> None:
+    try:
+        summary = roster_import(actor=None, uploaded_file=io.BytesIO(data), create_missing_units=True)
+    except RosterImportError as error:
+        _refusal.last = f"refused: {error.errors[0]}"[:160]
+    else:
+        _refusal.last = f"IMPORTED {summary.total} rows"
+
+
+_refusal.last = ""
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_HEADER_ROW = (
+    '<row r="1">'
+    + "".join(
+        f'<c r="{letter}1" t="inlineStr"><is><t>{text}</t></is></c>'
+        for letter, text in zip("ABCD", ("工号", "姓名", "性别", "单位"), strict=True)
+    )
+    + "</row>"
+)
+
+
+def _data_row(n: int, extra: str = "") -> str:
+    cells = (f"H{n:07d}", "张三", "男", "基准测试第001局")
+    inline = "".join(
+        f'<c r="{letter}{n}" t="inlineStr"><is><t>{text}</t></is></c>'
+        for letter, text in zip("ABCD", cells, strict=True)
+    )
+    return f'<row r="{n}">{inline}{extra}</row>'
+
+
+def _xlsx(sheet_rows, *, dimension: str = "", padding: int = 0) -> bytes:
+    """A workbook written by hand, as no spreadsheet program would write it."""
+    rels_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    doc_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{rels_ns}"><Relationship Id="rId1" Type="{doc_rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_NS}" xmlns:r="{doc_rel}"><sheets><sheet name="s" sheetId="1" r:id="rId1"/>'
+            "</sheets></workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{rels_ns}"><Relationship Id="rId1" Type="{doc_rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(f'<worksheet xmlns="{_NS}">{dimension_xml}<sheetData>'.encode())
+            for chunk in sheet_rows:
+                sheet.write(chunk.encode())
+            sheet.write(b"</sheetData></worksheet>")
+        if padding:
+            with archive.open("xl/worksheets/padding.xml", "w") as extra:
+                block = b" " * (1 << 20)
+                for _n in range(padding // len(block)):
+                    extra.write(block)
+    return buffer.getvalue()
+
+
+def _hostile_files():
+    rows = settings.ROSTER_IMPORT_MAX_ROWS
+    yield (
+        f"far-right cells x{rows}",
+        _xlsx([_HEADER_ROW, *(_data_row(n, f'<c r="XFD{n}"><v>1</v></c>') for n in range(2, rows + 2))]),
+    )
+    yield "trillionth row", _xlsx([_HEADER_ROW, _data_row(2), _data_row(999_999_999_999)])
+    yield "trillionth row, dim.", _xlsx([_HEADER_ROW, _data_row(2), _data_row(999_999_999_999)], dimension="A1")
+    yield "million-cell row", _xlsx([_HEADER_ROW, '<row r="2">', "<c/>" * 1_000_000, "</row>"])
+    yield (
+        "zip bomb",
+        _xlsx([_HEADER_ROW, _data_row(2)], padding=settings.ROSTER_IMPORT_MAX_UNCOMPRESSED_BYTES + (1 << 20)),
+    )
 
 
 def _ensure_units(names: list[str]) -> None:
