@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted
+from portal.locking import lock_one
 from portal.models import Cadre
 from portal.permissions import cadre_of, is_committee_staff
 
 from .models import CalendarToken, Match, Registration, new_calendar_token
+from .selectors.matches import conceal_advanced_entrants
 from .selectors.schedule import MATCH_DURATION
 
 PRODID = "-//Organs Work Portal//Activities//ZH"
@@ -102,13 +104,23 @@ def render_calendar(*, name: str, events: Iterable[CalendarEvent]) -> str:
     return "\r\n".join(fold(line) for line in lines) + "\r\n"
 
 
-def _team_label(team) -> str:
+def _team_label(team, placeholder=None) -> str:
+    if placeholder:
+        return placeholder
     return team.name if team is not None else _("to be decided")
 
 
 def match_event(match: Match, *, competition_url: str) -> CalendarEvent:
-    """A VEVENT for a scheduled match; `match` needs its competition, activity and teams loaded."""
+    """A VEVENT for a scheduled match; `match` needs its competition, activity and teams loaded.
+
+    While the competition's results are unpublished, a team that reached the match through a result shows as a
+    placeholder ("Winner of Semi-finals match 1"): callers pass matches through `conceal_advanced_entrants`; a
+    match that has not been through it is concealed here (one query), so a feed can never leak a result.
+    """
     competition = match.competition
+    if not hasattr(match, "home_placeholder"):
+        hidden = () if competition.results_published else {competition.pk}
+        conceal_advanced_entrants([match], hidden_competitions=hidden)
     location = match.venue or competition.venue or competition.activity.venue
     if match.court:
         location = f"{location} {match.court}".strip()
@@ -116,7 +128,10 @@ def match_event(match: Match, *, competition_url: str) -> CalendarEvent:
         uid=f"match-{match.pk}@{UID_DOMAIN}",
         start=match.scheduled_at,
         end=match.scheduled_at + MATCH_DURATION,
-        summary=f"{competition.name}: {_team_label(match.home)} – {_team_label(match.away)}",
+        summary=(
+            f"{competition.name}: {_team_label(match.home, match.home_placeholder)} – "
+            f"{_team_label(match.away, match.away_placeholder)}"
+        ),
         stamp=match.updated_at,
         location=location,
         description=f"{competition.activity.title}\n{competition_url}",
@@ -160,7 +175,7 @@ def calendar_token_regenerate(*, actor, cadre: Cadre) -> CalendarToken:
     own = cadre_of(actor)
     if not ((own is not None and own.pk == cadre.pk) or is_committee_staff(actor)):
         raise NotPermitted(_("You can only change your own calendar link."))
-    row = CalendarToken.objects.select_for_update().filter(cadre=cadre).first()
+    row = lock_one(CalendarToken.objects.filter(cadre=cadre), missing_ok=True)
     if row is None:
         row = CalendarToken(cadre=cadre)
         row.full_clean(exclude=["cadre"])

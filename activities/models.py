@@ -117,6 +117,10 @@ class Activity(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def is_over(self, now) -> bool:
+        """Finished, called off, or past its end: its teams and sign-ups are history and no longer change."""
+        return self.status in (self.Status.FINISHED, self.Status.CANCELLED) or self.ends_at < now
+
     def registration_is_open(self, now) -> bool:
         if self.status != self.Status.PUBLISHED:
             return False

@@ -6,28 +6,60 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .admin_tools import ReadOnlyAdminMixin
+from . import credentials, services
+from .admin_tools import AuditedAdminMixin, ParsedInitialMixin
 from .errors import PortalError
-from .models import AuditEntry, Cadre, Unit
+from .models import Cadre, Unit
+from .phones import normalize_phone
 
 User = get_user_model()
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "code", "kind", "sort_order", "active_cadres", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "short_name", "code"]
     list_editable = ["sort_order"]
     ordering = ["sort_order", "code"]
+    actions = ["issue_initial_passwords", "activate_units", "deactivate_units"]
+
+    # Units are never deleted (cadres, teams, placings and reports point at them), and activation goes through
+    # services.units_set_active (audited): is_active is read-only on the form.
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "is_active"] if obj is not None else readonly
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _set_active(self, request, queryset, active: bool):
+        try:
+            count = services.units_set_active(actor=request.user, units=list(queryset), active=active)
+        except PortalError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, gettext("%(count)d unit(s) changed.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Activate the selected units"), permissions=["change"])
+    def activate_units(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Deactivate the selected units (kept as history)"), permissions=["change"])
+    def deactivate_units(self, request, queryset):
+        self._set_active(request, queryset, False)
 
     def get_queryset(self, request):
         return (
@@ -37,6 +69,19 @@ class UnitAdmin(admin.ModelAdmin):
     @admin.display(description=_("active cadres"), ordering="active_cadre_count")
     def active_cadres(self, unit):
         return unit.active_cadre_count
+
+    @admin.action(
+        description=_("Issue initial passwords to cadres who have not logged in yet (Excel, one sheet per unit)"),
+        permissions=["change"],
+    )
+    def issue_initial_passwords(self, request, queryset):
+        try:
+            groups = credentials.credentials_issue_units(actor=request.user, units=list(queryset))
+        except PortalError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return None
+        workbook = credentials.credentials_workbook([(unit.name, issued) for unit, issued in groups])
+        return credentials.workbook_response(workbook, "initial-passwords")
 
 
 class CadreAdminForm(forms.ModelForm):
@@ -63,12 +108,18 @@ class CadreAdminForm(forms.ModelForm):
 
     def clean_employee_no(self):
         employee_no = self.cleaned_data["employee_no"].strip()
-        accounts = User.objects.filter(username=employee_no)
-        if self.instance.pk:
-            accounts = accounts.exclude(pk=self.instance.user_id)
-        if accounts.exists():
-            raise ValidationError(_("An account with this employee number already exists."))
+        taken = services.employee_no_conflict(employee_no, exclude_user_id=self.instance.user_id or None)
+        if taken is not None:
+            raise ValidationError(services.employee_no_taken_message(employee_no, taken))
         return employee_no
+
+    def clean_phone(self):
+        # The same leniency as the roster import: spaces, dashes, +86, full-width or other scripts' digits.
+        raw = self.cleaned_data["phone"]
+        phone = normalize_phone(raw)
+        if phone is None:
+            raise ValidationError(_("Enter an 11-digit mobile number or a landline such as 0427-2812345."))
+        return phone
 
 
 class RosterImportForm(forms.Form):
@@ -86,7 +137,7 @@ class RosterImportForm(forms.Form):
 
 
 @admin.register(Cadre)
-class CadreAdmin(admin.ModelAdmin):
+class CadreAdmin(ParsedInitialMixin, admin.ModelAdmin):
     form = CadreAdminForm
     change_list_template = "admin/portal/cadre/change_list.html"
     list_display = [
@@ -115,6 +166,15 @@ class CadreAdmin(admin.ModelAdmin):
         (_("Roles and status"), {"fields": ["is_liaison", "is_active", "must_change_password"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    # A cadre is never deleted (teams, sign-ups and the audit trail point at them): deactivate instead.
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=_("phone"))
     def masked_phone_display(self, cadre):
@@ -148,11 +208,18 @@ class CadreAdmin(admin.ModelAdmin):
         self._run_action(request, services.cadres_set_liaison, queryset, liaison=False)
 
     @admin.action(
-        description=_("Reset the password to the initial password (to be changed at next login)"),
+        description=_("Reset the password: a new random initial password for each, printed in Excel"),
         permissions=["change"],
     )
     def reset_password(self, request, queryset):
-        self._run_action(request, services.cadres_reset_password, queryset)
+        try:
+            issued = credentials.credentials_reset(actor=request.user, cadres=list(queryset))
+        except PortalError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        # One download answers the action; the passwords are in the workbook only, never in a message.
+        title = gettext("Password reset")
+        return credentials.workbook_response(credentials.credentials_workbook([(title, issued)]), "password-reset")
 
     # Roster import ---------------------------------------------------------------------------
 
@@ -161,6 +228,7 @@ class CadreAdmin(admin.ModelAdmin):
         return [
             path("import/", view(self.roster_import_view), name="portal_cadre_import"),
             path("import/template/", view(self.roster_template_view), name="portal_cadre_import_template"),
+            path("import/<id:pk>/", view(self.roster_import_job_view), name="portal_cadre_import_job"),
             *super().get_urls(),
         ]
 
@@ -180,7 +248,10 @@ class CadreAdmin(admin.ModelAdmin):
         return response
 
     def roster_import_view(self, request):
-        from .imports import RosterImportError, roster_import
+        """Upload: a file that is plainly no roster is refused here; anything else becomes an import job, run by
+        Celery (at once in eager mode), whose page shows its progress and then its result."""
+        from .imports import RosterImportError
+        from .imports.services import roster_import_request
 
         self._check_import_permission(request)
         errors = []
@@ -188,7 +259,7 @@ class CadreAdmin(admin.ModelAdmin):
         form = RosterImportForm(request.POST, request.FILES) if request.method == "POST" else RosterImportForm()
         if form.is_bound and form.is_valid():
             try:
-                summary = roster_import(
+                job = roster_import_request(
                     actor=request.user,
                     uploaded_file=form.cleaned_data["file"],
                     create_missing_units=form.cleaned_data["create_missing_units"],
@@ -197,13 +268,7 @@ class CadreAdmin(admin.ModelAdmin):
                 errors = error.errors
                 error_summary = str(error)
             else:
-                message = gettext(
-                    "Roster imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged."
-                ) % {"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged}
-                if summary.units_created:
-                    message += " " + gettext("New units: %(units)s.") % {"units": "、".join(summary.units_created)}
-                self.message_user(request, message, messages.SUCCESS)
-                return redirect(reverse("admin:portal_cadre_changelist"))
+                return redirect(reverse("admin:portal_cadre_import_job", args=[job.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -216,11 +281,27 @@ class CadreAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/portal/cadre/import.html", context)
 
+    def roster_import_job_view(self, request, pk):
+        """An import job's page; with htmx, the status fragment it polls until the job has finished."""
+        from .imports.models import RosterImport
+        from .imports.services import roster_imports_fail_stuck, summary_message
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_repr", "object_id", "actor__username", "action"]
-    list_select_related = ["actor"]
-    date_hierarchy = "at"
+        self._check_import_permission(request)
+        job = RosterImport.objects.select_related("requested_by").filter(pk=pk).first()
+        if job is None:
+            raise Http404
+        if not job.is_finished and roster_imports_fail_stuck():
+            job.refresh_from_db()  # its worker died: say so now
+        context = {"job": job, "summary": summary_message(job) if job.status == RosterImport.Status.DONE else ""}
+        if request.headers.get("HX-Request") == "true":
+            return TemplateResponse(request, "admin/portal/cadre/_import_status.html", context)
+        context |= {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Roster import: %(file)s") % {"file": job.display_name},
+        }
+        return TemplateResponse(request, "admin/portal/cadre/import_job.html", context)
+
+
+# The audit trail's admin is its own module (readable actions, object links, changes); importing it registers it.
+from . import audit_admin  # noqa: E402,F401

@@ -2,15 +2,19 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.http import Http404
+from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_tools import ReadOnlyAdminMixin
+from portal.admin_tools import AuditedAdminMixin, ReadOnlyAdminMixin, SafeDateHierarchyMixin
 from portal.audit import audit_record
 
-from ..forms.admin import ActivityAdminForm
-from ..models import Activity, Competition, OrganisationAward, Registration
-from ..services.activities import activity_save
+from ..forms.admin import ActivityAdminForm, ActivityPointsForm
+from ..models import Activity, Competition, OrganisationAward, Registration, Team
+from ..services.activities import activity_cancel, activity_save, activity_update_points
+from .base import ParsedInitialMixin, run_for_each, service_form_link, service_form_view
 
 
 def _award_values(award) -> dict:
@@ -28,12 +32,19 @@ def audit_award(request, award, *, action: str, old: dict | None) -> None:
 
 
 class CompetitionInline(admin.TabularInline):
+    """The activity's competitions at a glance; they are added, changed and set up on their own admin page, where
+    the settings go through their service."""
+
     model = Competition
     fields = ["name", "format", "registration_deadline", "results_published", "sort_order"]
-    readonly_fields = ["results_published"]
+    readonly_fields = ["format", "results_published"]
     show_change_link = True
     extra = 0
+    can_delete = False
     ordering = ["sort_order", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class OrganisationAwardInline(admin.TabularInline):
@@ -47,7 +58,10 @@ class OrganisationAwardInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(SafeDateHierarchyMixin, ParsedInitialMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """The activity itself is saved (and audited) by activity_save, awards by their own audit below; the mixin
+    audits the competitions' inline rows and the deletion of a draft nobody entered."""
+
     form = ActivityAdminForm
     list_display = [
         "title_display",
@@ -66,7 +80,8 @@ class ActivityAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = [CompetitionInline, OrganisationAwardInline]
     autocomplete_fields = ["organiser_unit"]
-    readonly_fields = ["poster_preview", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["poster_preview", "points_link", "created_by", "created_at", "updated_at"]
+    actions = ["cancel_activities"]
     fieldsets = [
         (None, {"fields": ["title", "kind", "status", "description", "venue", "starts_at", "ends_at"]}),
         (_("Poster"), {"fields": ["poster", "poster_preview"]}),
@@ -75,16 +90,83 @@ class ActivityAdmin(admin.ModelAdmin):
             {"fields": ["registration_opens_at", "registration_closes_at", "open_to_individuals", "capacity"]},
         ),
         (_("Organiser"), {"fields": ["organiser", "organiser_unit"]}),
-        (_("Multi-event meet"), {"fields": ["has_medal_table", "points_by_place", "max_events_per_athlete"]}),
+        (
+            _("Multi-event meet"),
+            {"fields": ["has_medal_table", "points_by_place", "points_link", "max_events_per_athlete"]},
+        ),
         (_("Record"), {"fields": ["created_by", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competition_total=Count("competitions"))
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # The points scale changes through its own page (placings are recomputed); a cancelled activity stays so.
+            readonly.append("points_by_place")
+            if obj.status == Activity.Status.CANCELLED:
+                readonly.append("status")
+        return readonly
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # History depends on an activity once anyone has entered it: such an activity is cancelled, not deleted.
+        # A draft nobody has entered (a mistake) may go, one at a time from its page.
+        if obj is None or obj.status != Activity.Status.DRAFT:
+            return False
+        if obj.registrations.exists() or Team.objects.filter(competition__activity=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("change team points"))
+    def points_link(self, activity):
+        return service_form_link("admin:activities_activity_points", activity, gettext("Change the team points…"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/points/", view(self.points_view), name="activities_activity_points"),
+            *super().get_urls(),
+        ]
+
+    def points_view(self, request, object_id):
+        activity = self.get_object(request, object_id)
+        if activity is None:
+            raise Http404
+        return service_form_view(
+            self,
+            request,
+            activity,
+            ActivityPointsForm,
+            lambda form: activity_update_points(
+                actor=request.user, activity=activity, points_by_place=form.cleaned_data["points_by_place"]
+            ),
+            title=gettext("Team points of %(activity)s") % {"activity": activity.title},
+            note=gettext(
+                "The placings of every competition of this activity are recomputed with the new points, so the "
+                "medal table and the reports follow at once."
+            ),
+            done=gettext("The team points are changed and the placings recomputed."),
+        )
+
+    @admin.action(description=_("Cancel the selected activities (kept as history)"), permissions=["change"])
+    def cancel_activities(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda a: activity_cancel(actor=request.user, activity=a),
+            done_message=gettext("%(count)d activity(ies) cancelled."),
+        )
+
     @admin.display(description=_("title"), ordering="title")
     def title_display(self, activity):
-        return format_html('<span style="white-space:nowrap">{}</span>', activity.title)
+        return format_html('<span class="portal-nowrap">{}</span>', activity.title)
 
     @admin.display(description=_("competitions"), ordering="competition_total")
     def competition_count(self, activity):
@@ -94,13 +176,13 @@ class ActivityAdmin(admin.ModelAdmin):
     def poster_thumb(self, activity):
         if not activity.poster:
             return "—"
-        return format_html('<img src="{}" alt="" style="max-height:40px;max-width:60px">', activity.poster.url)
+        return format_html('<img src="{}" alt="" class="portal-admin-thumb">', activity.poster.url)
 
     @admin.display(description=_("current poster"))
     def poster_preview(self, activity):
         if not activity.poster:
             return "—"
-        return format_html('<img src="{}" alt="" style="max-width:320px;max-height:320px">', activity.poster.url)
+        return format_html('<img src="{}" alt="" class="portal-admin-poster">', activity.poster.url)
 
     def save_model(self, request, obj, form, change):
         # The form has already checked and resized a new poster; the service validates, saves and audits.
@@ -118,7 +200,8 @@ class ActivityAdmin(admin.ModelAdmin):
             if deleted.instance.pk in stored:
                 award = stored[deleted.instance.pk]
                 audit_award(request, award, action="delete", old=_award_values(award))
-        super().save_formset(request, form, formset, change)
+        # Past the mixin: awards are audited here, in the award's own words.
+        admin.ModelAdmin.save_formset(self, request, form, formset, change)
         for award in formset.new_objects:
             audit_award(request, award, action="create", old=None)
         for award, _fields in formset.changed_objects:
@@ -126,7 +209,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganisationAward)
-class OrganisationAwardAdmin(admin.ModelAdmin):
+class OrganisationAwardAdmin(ParsedInitialMixin, admin.ModelAdmin):
     list_display = ["unit", "kind", "activity", "note"]
     list_filter = ["kind", "activity"]
     search_fields = ["unit__name", "unit__short_name", "activity__title", "note"]
@@ -150,7 +233,7 @@ class OrganisationAwardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RegistrationAdmin(SafeDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Individual sign-ups are the cadres' own doing (through the sign-up service); staff read them here."""
 
     list_display = ["cadre", "unit_name", "activity", "status", "created_at"]

@@ -1,8 +1,14 @@
 """What the activities admin modules share: running a service from an admin action with messages, not 500s."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.admin_tools import ParsedInitialMixin  # noqa: F401  (the activities admins import it from here)
 from portal.errors import PortalError
 
 
@@ -46,3 +52,42 @@ def describe_conflict(conflict) -> str:
         "second": conflict.second,
         "second_at": timezone.localtime(conflict.second.scheduled_at).strftime("%Y-%m-%d %H:%M"),
     }
+
+
+def service_form_view(modeladmin, request, obj, form_class, apply, *, title: str, note: str = "", done: str):
+    """A change page of its own for fields that change only through a service (settings, points scale...).
+
+    GET shows `form_class` bound to `obj`; a valid POST calls `apply(form)` (which calls the service with the
+    changed fields), and a refused change shows the service's messages on the form with nothing saved. Staff
+    without the change permission get a 403. Returns the response.
+    """
+    if not modeladmin.has_change_permission(request, obj):
+        raise PermissionDenied
+    form = form_class(request.POST or None, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(form)
+        except (PortalError, ValidationError) as error:
+            for message in getattr(error, "messages", None) or [str(error)]:
+                form.add_error(None, message)
+        else:
+            modeladmin.message_user(request, done, messages.SUCCESS)
+            return redirect(reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk]))
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "original": obj,
+        "title": title,
+        "note": note,
+        "form": form,
+        "media": modeladmin.media + form.media,
+        "change_url": reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk]),
+    }
+    return TemplateResponse(request, "admin/activities/service_form.html", context)
+
+
+def service_form_link(url_name: str, obj, label: str) -> str:
+    """A link to a `service_form_view` page, for a read-only field on the change form."""
+    if obj is None or obj.pk is None:
+        return "—"
+    return format_html('<a href="{}" class="button">{}</a>', reverse(url_name, args=[obj.pk]), label)

@@ -3,21 +3,25 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import audit_record
+from portal.admin_tools import AuditedAdminMixin
+from portal.numbers import parse_positive_int
 
 from ..exports import XLSX_CONTENT_TYPE, competitions_entries_xlsx
+from ..forms.admin import CompetitionSettingsForm
 from ..models import Competition, Match, Substitution, Team, TeamMember
+from ..services.competitions import SETTINGS_FIELDS, competition_is_drawn, competition_update_settings
 from ..services.fixtures import competition_entries_lock, fixtures_generate, fixtures_reset, schedule_conflicts
 from ..services.placings import competition_compute_placings
 from ..services.results import competition_publish_results
-from .base import describe_conflict, run_for_each
+from ..services.teams import team_reinstate, team_withdraw
+from .base import ParsedInitialMixin, describe_conflict, run_for_each, service_form_link, service_form_view
 
 
 def _member_names(team) -> str:
@@ -57,7 +61,10 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(Competition)
-class CompetitionAdmin(admin.ModelAdmin):
+class CompetitionAdmin(ParsedInitialMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Plain edits (name, venue, referees, seeds in the entries...) are audited by AuditedAdminMixin; the settings
+    change through "Change settings" and everything with consequences through the actions, all via services."""
+
     change_form_template = "admin/activities/competition/change_form.html"
     list_display = [
         "name_display",
@@ -75,7 +82,7 @@ class CompetitionAdmin(admin.ModelAdmin):
     list_select_related = ["activity"]
     # Autocomplete, not a select of every account: a city has tens of thousands of them.
     autocomplete_fields = ["activity", "referees"]
-    readonly_fields = ["entries_locked_at", "results_published", "created_at", "updated_at"]
+    readonly_fields = ["entries_locked_at", "results_published", "settings_link", "created_at", "updated_at"]
     inlines = [TeamInline]
     list_per_page = 50
     actions = [
@@ -108,6 +115,7 @@ class CompetitionAdmin(admin.ModelAdmin):
             _("Format"),
             {
                 "fields": [
+                    "settings_link",
                     ("group_count", "advance_per_group"),
                     "third_place_match",
                     ("points_win", "points_draw", "points_loss"),
@@ -131,9 +139,66 @@ class CompetitionAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Settings change only through "Change settings" (competition_update_settings), which refuses what the
+            # draw makes meaningless and recomputes what follows from the scoring.
+            readonly += [name for name in SETTINGS_FIELDS if name not in readonly]
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # Nothing to link to before the competition exists.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "settings_link"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a competition nobody has entered may go (a mistake), one at a time from its page; any other has
+        # history (teams, withdrawals, matches, results) that reports and audit entries point at.
+        if obj is None or obj.teams.exists() or obj.matches.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("settings"))
+    def settings_link(self, competition):
+        return service_form_link("admin:activities_competition_settings", competition, gettext("Change the settings…"))
+
+    def settings_view(self, request, object_id):
+        competition = self.get_object(request, object_id)
+        if competition is None:
+            raise Http404
+        drawn = competition_is_drawn(competition)
+        return service_form_view(
+            self,
+            request,
+            competition,
+            CompetitionSettingsForm,
+            lambda form: competition_update_settings(
+                actor=request.user, competition=competition, changes=form.changes()
+            ),
+            title=gettext("Settings of %(competition)s") % {"competition": competition.name},
+            note=gettext(
+                "The draw is made: what it depends on is shown but cannot change. Points and tie-breakers can; "
+                "the tables, placings and team points are recomputed at once."
+            )
+            if drawn
+            else gettext("Changed points and tie-breakers are applied to the results at once."),
+            done=gettext("The settings of %(competition)s are changed.") % {"competition": competition.name},
+        )
+
     @admin.display(description=_("name"), ordering="name")
     def name_display(self, competition):
-        return format_html('<span style="white-space:nowrap">{}</span>', competition.name)
+        return format_html('<span class="portal-nowrap">{}</span>', competition.name)
 
     @admin.display(description=_("teams"), ordering="active_teams")
     def team_count(self, competition):
@@ -239,12 +304,13 @@ class CompetitionAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    # --- The change page: export button, schedule warnings, the seed audit -----------------------------------
+    # --- The change pages: export button, schedule warnings, settings -----------------------------------------
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/export/", view(self.export_view), name="activities_competition_export"),
+            path("<id:pk>/export/", view(self.export_view), name="activities_competition_export"),
+            path("<path:object_id>/settings/", view(self.settings_view), name="activities_competition_settings"),
             *super().get_urls(),
         ]
 
@@ -256,7 +322,8 @@ class CompetitionAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        competition = Competition.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        pk = parse_positive_int(object_id)
+        competition = Competition.objects.filter(pk=pk).first() if pk is not None else None
         if competition is not None:
             conflicts = schedule_conflicts(competition=competition)
             extra_context.update(
@@ -272,26 +339,28 @@ class CompetitionAdmin(admin.ModelAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_formset(self, request, form, formset, change):
-        # Seeds decide the draw: record who changed which.
-        for team_form in formset.forms:
-            if team_form.instance.pk and "seed" in team_form.changed_data:
-                audit_record(
-                    actor=request.user,
-                    action="team.seed",
-                    obj=team_form.instance,
-                    changes={"old": {"seed": team_form.initial.get("seed")}, "new": {"seed": team_form.instance.seed}},
-                )
-        super().save_formset(request, form, formset, change)
-
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Name and seed are plain edits (audited by AuditedAdminMixin); the status changes through the actions."""
+
     list_display = ["name", "unit", "competition", "place_no", "seed", "status", "members_summary"]
     list_filter = ["status", "competition__activity", ("competition", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "unit__name", "unit__short_name", "members__cadre__name", "members__cadre__employee_no"]
     list_select_related = ["unit", "competition"]
-    readonly_fields = ["competition", "unit", "place_no", "group", "members_display", "registered_by", "created_at"]
+    # The status changes only through the withdraw / reinstate actions: a withdrawal frees the place and the
+    # members, and a team coming back needs a free place, checked under the lock like a new entry.
+    readonly_fields = [
+        "competition",
+        "unit",
+        "place_no",
+        "group",
+        "status",
+        "members_display",
+        "registered_by",
+        "created_at",
+    ]
+    actions = ["withdraw_teams", "reinstate_teams"]
     fields = [
         "competition",
         "unit",
@@ -316,23 +385,34 @@ class TeamAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("members"))
     def members_summary(self, team):
-        return format_html('<span style="white-space:nowrap">{}</span>', _member_summary(team))
+        return format_html('<span class="portal-nowrap">{}</span>', _member_summary(team))
 
     def has_add_permission(self, request):
         return False
 
-    def save_model(self, request, obj, form, change):
-        if form.changed_data:
-            audit_record(
-                actor=request.user,
-                action="team.update",
-                obj=obj,
-                changes={
-                    "old": {field: form.initial.get(field) for field in form.changed_data},
-                    "new": {field: form.cleaned_data.get(field) for field in form.changed_data},
-                },
-            )
-        super().save_model(request, obj, form, change)
+    def has_delete_permission(self, request, obj=None):
+        # A team is history (matches, results, placings, substitutions point at it): it is withdrawn, not deleted.
+        return False
+
+    @admin.action(description=_("Withdraw the selected teams (frees their places)"), permissions=["change"])
+    def withdraw_teams(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset.select_related("unit"),
+            lambda t: team_withdraw(actor=request.user, team=t),
+            done_message=gettext("%(count)d team(s) withdrawn."),
+        )
+
+    @admin.action(description=_("Reinstate the selected withdrawn teams"), permissions=["change"])
+    def reinstate_teams(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda t: team_reinstate(actor=request.user, team=t),
+            done_message=gettext("%(count)d team(s) reinstated."),
+        )
 
 
 @admin.register(Substitution)

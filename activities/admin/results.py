@@ -9,17 +9,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_tools import ReadOnlyAdminMixin
+from portal.admin_tools import ReadOnlyAdminMixin, SafeDateHierarchyMixin
 from portal.errors import PortalError
 
 from ..forms.admin import JudgeScoreAdminForm, MatchAdminForm, RankedResultAdminForm
 from ..models import JudgeScore, Match, Placing, RankedResult
 from ..services.fixtures import matches_schedule
 from ..services.results import match_clear_result
-from .base import run_for_each, warn_conflicts
+from .base import ParsedInitialMixin, run_for_each, warn_conflicts
 
 
-class ServiceFormAdmin(admin.ModelAdmin):
+class ServiceFormAdmin(ParsedInitialMixin, admin.ModelAdmin):
     """Hands the request's user to the form, whose clean() runs the service; saving then only logs."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -40,7 +40,7 @@ class ServiceFormAdmin(admin.ModelAdmin):
 
 
 @admin.register(Match)
-class MatchAdmin(ServiceFormAdmin):
+class MatchAdmin(SafeDateHierarchyMixin, ServiceFormAdmin):
     form = MatchAdminForm
     list_display = ["__str__", "competition", "round_display", "scheduled_at", "venue", "court", "result_display"]
     list_display_links = ["__str__"]

@@ -14,6 +14,7 @@ from portal.errors import PortalError
 
 from ..models import Activity, Competition, JudgeScore, Match, RankedResult, Team
 from ..services.activities import PosterError, poster_process
+from ..services.competitions import DRAW_FIELDS, SETTINGS_FIELDS, competition_is_drawn
 from ..services.fixtures import matches_schedule
 from ..services.results import (
     MAX_SCORE,
@@ -51,6 +52,14 @@ class ActivityAdminForm(forms.ModelForm):
         ]
         widgets = {"points_by_place": forms.TextInput(attrs={"size": 30})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            # Calling an activity off has consequences (its matches are cancelled too): the "Cancel" action does it.
+            self.fields["status"].choices = [
+                choice for choice in self.fields["status"].choices if choice[0] != Activity.Status.CANCELLED
+            ]
+
     def clean_poster(self):
         """A new upload is checked and resized here (services.activities.poster_process); a kept poster passes."""
         poster = self.cleaned_data.get("poster")
@@ -60,6 +69,35 @@ class ActivityAdminForm(forms.ModelForm):
             except PosterError as error:
                 raise ValidationError(str(error)) from error
         return poster
+
+
+class ActivityPointsForm(forms.ModelForm):
+    """The team points by place of a meet, changed through activity_update_points (which recomputes placings)."""
+
+    class Meta:
+        model = Activity
+        fields = ["points_by_place"]
+        widgets = {"points_by_place": forms.TextInput(attrs={"size": 30})}
+
+
+class CompetitionSettingsForm(forms.ModelForm):
+    """A competition's settings, changed through competition_update_settings; once the draw is made, what the
+    draw depends on is shown disabled (the service would refuse it anyway)."""
+
+    class Meta:
+        model = Competition
+        fields = list(SETTINGS_FIELDS)
+        widgets = {"tiebreakers": forms.TextInput(attrs={"size": 60})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drawn = self.instance.pk is not None and competition_is_drawn(self.instance)
+        if self.drawn:
+            for name in DRAW_FIELDS:
+                self.fields[name].disabled = True
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if not self.fields[name].disabled}
 
 
 class ServiceFormMixin:

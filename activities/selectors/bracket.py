@@ -1,6 +1,6 @@
 """Reads for a competition's bracket page: the knockout stage as columns of rounds, and the third-place match.
 
-One query whatever the number of teams.
+One query whatever the number of teams (two while advanced teams are concealed).
 """
 
 from collections import defaultdict
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..models import Competition, Match
 from .fixtures import knockout_round_label, mark_decided
-from .matches import KNOCKOUT_STAGES, MATCH_FIELDS
+from .matches import KNOCKOUT_STAGES, MATCH_FIELDS, conceal_advanced_entrants
 
 
 @dataclass
@@ -28,14 +28,19 @@ class Bracket:
         return not self.rounds
 
 
-def competition_bracket(competition: Competition) -> Bracket:
-    """The knockout stage as columns of rounds (slot order, so each match sits between its feeders). One query."""
+def competition_bracket(competition: Competition, *, conceal: bool = False) -> Bracket:
+    """The knockout stage as columns of rounds (slot order, so each match sits between its feeders). One query.
+
+    With `conceal` (results unpublished, a viewer who is not staff), teams that advanced by a result are replaced
+    by placeholders (see `conceal_advanced_entrants`; one more query).
+    """
     matches = mark_decided(
         Match.objects.filter(competition=competition, stage__in=KNOCKOUT_STAGES)
         .select_related("home__unit", "away__unit")
         .only(*MATCH_FIELDS)
         .order_by("round_no", "slot", "id")
     )
+    matches = conceal_advanced_entrants(matches, hidden_competitions={competition.pk} if conceal else ())
     by_round: dict[int, list[Match]] = defaultdict(list)
     third_place = []
     for match in matches:

@@ -12,7 +12,14 @@ from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 
 from ..models import Competition, Match
-from .matches import DECIDED, KNOCKOUT_STAGES, LEAGUE_STAGES, MATCH_FIELDS
+from .matches import (
+    DECIDED,
+    KNOCKOUT_STAGES,
+    LEAGUE_STAGES,
+    MATCH_FIELDS,
+    conceal_advanced_entrants,
+    knockout_round_label,
+)
 
 
 @dataclass(frozen=True)
@@ -35,18 +42,6 @@ class RoundPage:
                 return _("Group stage, round %(round)s") % {"round": self.round_no}
             return _("Round %(round)s") % {"round": self.round_no}
         return knockout_round_label(self.round_no, self.knockout_rounds)
-
-
-def knockout_round_label(round_no: int, rounds: int) -> str:
-    """ "Final", "Semi-finals", "Quarter-finals" or "Round of 16" for round `round_no` of `rounds`."""
-    remaining = 2 ** max(rounds - round_no + 1, 1)
-    if remaining == 2:
-        return _("Final")
-    if remaining == 4:
-        return _("Semi-finals")
-    if remaining == 8:
-        return _("Quarter-finals")
-    return _("Round of %(count)s") % {"count": remaining}
 
 
 def fixture_pages(competition: Competition) -> list[RoundPage]:
@@ -112,12 +107,17 @@ def mark_decided(matches) -> list[Match]:
     return matches
 
 
-def round_fixtures(competition: Competition, page: RoundPage) -> list[Match]:
-    """The matches of one fixture page with both teams and their units, by stage, group, time, slot. One query."""
+def round_fixtures(competition: Competition, page: RoundPage, *, conceal: bool = False) -> list[Match]:
+    """The matches of one fixture page with both teams and their units, by stage, group, time, slot. One query.
+
+    With `conceal` (results unpublished, a viewer who is not staff), teams that advanced by a result are replaced
+    by placeholders (see `conceal_advanced_entrants`; one more query on a knockout page).
+    """
     stages = LEAGUE_STAGES if page.bucket == "league" else KNOCKOUT_STAGES
-    return mark_decided(
+    matches = mark_decided(
         Match.objects.filter(competition=competition, stage__in=stages, round_no=page.round_no)
         .select_related("home__unit", "away__unit")
         .only(*MATCH_FIELDS)
         .order_by("stage", "group", "scheduled_at", "slot", "id")
     )
+    return conceal_advanced_entrants(matches, hidden_competitions={competition.pk} if conceal else ())

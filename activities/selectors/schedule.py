@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from portal.models import Cadre
 
 from ..models import Activity, Match, Registration, TeamMember
+from .matches import conceal_advanced_entrants
 
 # Matches have a start time only; calendars and "is it over yet" assume this long.
 MATCH_DURATION = timedelta(hours=1)
@@ -28,6 +29,16 @@ def cadre_matches(cadre: Cadre) -> QuerySet:
         .select_related("competition__activity", "home__unit", "away__unit")
         .order_by("scheduled_at", "id")
     )
+
+
+def conceal_unpublished(matches) -> list[Match]:
+    """The matches (with their competitions loaded) as a list, with the teams that advanced by a result not yet
+    published replaced by placeholders (`conceal_advanced_entrants`): the same rule as on the public pages, so a
+    cadre's schedule or feed never shows who won someone else's match. At most one query.
+    """
+    matches = list(matches)
+    hidden = {m.competition_id for m in matches if not m.competition.results_published}
+    return conceal_advanced_entrants(matches, hidden_competitions=hidden)
 
 
 def cadre_registrations(cadre: Cadre) -> QuerySet:
@@ -74,12 +85,12 @@ class Schedule:
 def cadre_schedule(cadre: Cadre, *, now) -> Schedule:
     """The cadre's matches and sign-ups merged in time order: upcoming (soonest first), not yet timed, past
     (most recent first). A match counts as past MATCH_DURATION after its start; a sign-up once its activity ends.
-    Two queries.
+    Two queries, three while a knockout result is unpublished (see `conceal_unpublished`).
     """
     schedule = Schedule()
     items = [
         ScheduleItem(starts_at=m.scheduled_at, ends_at=m.scheduled_at and m.scheduled_at + MATCH_DURATION, match=m)
-        for m in cadre_matches(cadre)
+        for m in conceal_unpublished(cadre_matches(cadre))
     ]
     items += [
         ScheduleItem(starts_at=r.activity.starts_at, ends_at=r.activity.ends_at, registration=r)

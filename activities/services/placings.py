@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from portal.audit import audit_record
+from portal.locking import lock_one
 
 from ..models import Competition, JudgeScore, Match, Placing, RankedResult, Team
 from ..tournament import (
@@ -227,7 +228,7 @@ def competition_compute_placings(*, competition: Competition, actor=None) -> Pla
     of the places they cover (activities.tournament.placing_points). Locks the competition row so that two
     results entered at once cannot interleave their rewrites. Audited when the stored places change.
     """
-    competition = Competition.objects.select_for_update(of=("self",)).select_related("activity").get(pk=competition.pk)
+    competition = lock_one(Competition, competition.pk, select_related=["activity"])
     places, missing = compute_places(competition)
     units = dict(Team.objects.filter(pk__in=list(places)).values_list("id", "unit_id")) if places else {}
     planned = [PlannedPlacing(competition.pk, team, units[team], place) for team, place in places.items()]
@@ -264,3 +265,13 @@ def _points_by_place(competition: Competition) -> list:
     if not isinstance(points, list):
         return []
     return [Decimal(str(p)) if not isinstance(p, int) else p for p in points if not isinstance(p, bool)]
+
+
+def competition_has_results(competition: Competition) -> bool:
+    """Whether any result is entered: a match played or won by walkover (a bye is no result), a ranked result, a
+    judge's score. One query per kind at most."""
+    if competition.uses_matches:
+        return Match.objects.filter(competition=competition, status__in=DECIDED_STATUSES).exists()
+    if competition.format == Competition.Format.RANKED:
+        return RankedResult.objects.filter(team__competition=competition).exists()
+    return JudgeScore.objects.filter(team__competition=competition).exists()

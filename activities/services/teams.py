@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from portal.audit import audit_record
 from portal.errors import NotPermitted, PortalError
+from portal.locking import lock_one, lock_rows
 from portal.models import Cadre, Unit
 from portal.permissions import is_committee_staff, is_liaison_of
 
@@ -74,8 +75,8 @@ def lock_competition(competition_id: int) -> Competition:
     activity_id = Competition.objects.values_list("activity_id", flat=True).get(pk=competition_id)
     activity = Activity.objects.get(pk=activity_id)
     if activity.max_events_per_athlete is not None:
-        activity = Activity.objects.select_for_update().get(pk=activity_id)
-    competition = Competition.objects.select_for_update().get(pk=competition_id)
+        activity = lock_one(Activity, activity_id)
+    competition = lock_one(Competition, competition_id)
     competition.activity = activity
     return competition
 
@@ -219,7 +220,7 @@ def _add_members(team: Team, cadres: list[Cadre]) -> None:
 
 def lock_team(team: Team) -> tuple[Competition, Team]:
     competition = lock_competition(team.competition_id)
-    team = Team.objects.select_for_update().select_related("unit").get(pk=team.pk)
+    team = lock_one(Team, team.pk, select_related=["unit"])
     team.competition = competition
     if team.status != Team.Status.ACTIVE:
         raise PortalError(_("Team %(team)s has been withdrawn.") % {"team": team.name})
@@ -288,7 +289,7 @@ def team_withdraw(*, actor, team: Team) -> Team:
     members = [m.cadre for m in team.members.select_related("cadre")]
     team.members.all().delete()
     now = timezone.now()
-    for substitution in team.substitutions.select_for_update().filter(status=Substitution.Status.PENDING):
+    for substitution in lock_rows(team.substitutions.filter(status=Substitution.Status.PENDING)):
         substitution.status = Substitution.Status.REJECTED
         substitution.decided_by = actor if actor.is_authenticated else None
         substitution.decided_at = now
@@ -309,6 +310,88 @@ def team_withdraw(*, actor, team: Team) -> Team:
             "status": [Team.Status.ACTIVE, Team.Status.WITHDRAWN],
             "place_no": [team.place_no, None],
             "members": [member_record(members), []],
+        },
+    )
+    return team
+
+
+def _members_at_withdrawal(team: Team) -> list[Cadre]:
+    """The cadres a withdrawn team had, from its withdrawal's audit entry (withdrawing deletes the TeamMember rows)."""
+    from portal.models import AuditEntry
+
+    entry = (
+        AuditEntry.objects.filter(action="team.withdraw", object_type=Team._meta.label_lower, object_id=str(team.pk))
+        .order_by("-pk")
+        .first()
+    )
+    members = (entry.changes.get("members") or [[]])[0] if entry is not None else []
+    ids = [m["id"] for m in members if isinstance(m, dict) and "id" in m]
+    found = Cadre.objects.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+@transaction.atomic
+def team_reinstate(*, actor, team: Team) -> Team:
+    """Enter a withdrawn team again (committee staff only), with the members it had when it withdrew.
+
+    Checked under the Competition row lock like a new entry, since its place may have been taken meanwhile: the
+    activity is published or closed and not over, entries are not locked (after the draw a team cannot come
+    back), at most `entries_per_unit` active teams for the unit, a free place (the team takes the lowest free
+    entry number, not necessarily its old one), its name still free, and every member still eligible (active,
+    in no other team of the event, team size...). The members come from the withdrawal's audit entry.
+    Audited. Raises NotPermitted, RegistrationClosed, NoPlacesLeft, EntryRejected or PortalError.
+    """
+    if not is_committee_staff(actor):
+        raise NotPermitted(_("Only committee staff can reinstate a withdrawn team."))
+    competition = lock_competition(team.competition_id)
+    team = lock_one(Team, team.pk, select_related=["unit"])
+    team.competition = competition
+    if team.status == Team.Status.ACTIVE:
+        raise PortalError(_("Team %(team)s is entered already.") % {"team": team.name})
+    activity = competition.activity
+    if activity.status not in (Activity.Status.PUBLISHED, Activity.Status.CLOSED) or activity.is_over(timezone.now()):
+        raise RegistrationClosed(
+            _("%(activity)s is not taking entries any more; its teams can no longer change.")
+            % {"activity": activity.title}
+        )
+    if competition.entries_locked:
+        raise RegistrationClosed(
+            _("Entries for %(competition)s are locked: the draw has been made.") % {"competition": competition.name}
+        )
+    entered = Team.objects.filter(competition=competition, unit=team.unit, status=Team.Status.ACTIVE).count()
+    if entered >= competition.entries_per_unit:
+        raise EntryRejected(
+            [
+                ngettext(
+                    "%(unit)s already has %(count)s team in %(competition)s, the most allowed per unit.",
+                    "%(unit)s already has %(count)s teams in %(competition)s, the most allowed per unit.",
+                    entered,
+                )
+                % {"unit": team.unit.name, "count": entered, "competition": competition.name}
+            ]
+        )
+    place_no = _lowest_free_place(competition)
+    _check_name(competition, team.name, team)
+    cadres = _members_at_withdrawal(team)
+    problems = entry_problems(competition=competition, unit=team.unit, cadres=cadres, team=team)
+    if problems:
+        raise EntryRejected(problems)
+    old_place = team.place_no
+    team.status, team.place_no = Team.Status.ACTIVE, place_no
+    try:
+        with transaction.atomic():
+            team.save(update_fields=["status", "place_no", "updated_at"])
+    except IntegrityError as exc:
+        raise _no_places_left(competition) from exc
+    _add_members(team, cadres)
+    audit_record(
+        actor=actor,
+        action="team.reinstate",
+        obj=team,
+        changes={
+            "status": [Team.Status.WITHDRAWN, Team.Status.ACTIVE],
+            "place_no": [old_place, place_no],
+            "members": [[], member_record(cadres)],
         },
     )
     return team

@@ -25,7 +25,7 @@ from ..ics import (
     render_calendar,
 )
 from ..models import CalendarToken
-from ..selectors.schedule import cadre_matches, cadre_registrations, cadre_schedule
+from ..selectors.schedule import cadre_matches, cadre_registrations, cadre_schedule, conceal_unpublished
 
 
 class CadreMixin(PortalAccessMixin):
@@ -79,7 +79,7 @@ class CadreCalendarFeed(View):
         if cadre is None:
             raise Http404
         events = []
-        for match in cadre_matches(cadre).filter(scheduled_at__isnull=False):
+        for match in conceal_unpublished(cadre_matches(cadre).filter(scheduled_at__isnull=False)):
             url = request.build_absolute_uri(reverse("activities:competition_detail", args=[match.competition_id]))
             events.append(match_event(match, competition_url=url))
         for registration in cadre_registrations(cadre):

@@ -213,10 +213,24 @@ class TeamSubstituteView(LiaisonTeamMixin, View):
             },
         )
 
+    def over(self) -> bool:
+        """A finished activity's team is history: no substitution page (the service refuses it too)."""
+        activity = self.team.competition.activity
+        if not activity.is_over(timezone.now()):
+            return False
+        messages.error(
+            self.request, _("%(activity)s is over; its teams can no longer change.") % {"activity": activity.title}
+        )
+        return True
+
     def get(self, request, pk):
+        if self.over():
+            return redirect("activities:unit_teams")
         return self.render_form(SubstitutionForm(team=self.team))
 
     def post(self, request, pk):
+        if self.over():
+            return redirect("activities:unit_teams")
         form = SubstitutionForm(request.POST, team=self.team)
         if form.is_valid():
             try:
@@ -236,24 +250,31 @@ class TeamSubstituteView(LiaisonTeamMixin, View):
 
 
 class UnitTeamsView(LiaisonMixin, TemplateView):
-    """All the unit's teams with their members, status, and substitution requests."""
+    """The unit's teams with their members, status and substitution requests: those of activities still to come
+    (or under way) first, with what the liaison can do; then those of finished activities, as a record."""
 
     template_name = "activities/liaison/unit_teams.html"
 
     def get_context_data(self, **kwargs):
         unit = self.unit
         now = timezone.now()
-        teams = list(unit_teams(unit=unit))
-        for team in teams:
-            team.closed_reason = team_entry_closed_reason(team.competition, now)
-        return super().get_context_data(unit=unit, teams=teams, **kwargs)
+        upcoming, finished = [], []
+        for team in unit_teams(unit=unit):
+            if team.competition.activity.is_over(now):
+                finished.append(team)
+            else:
+                team.closed_reason = team_entry_closed_reason(team.competition, now)
+                upcoming.append(team)
+        # The most recent activity first: last season's teams are what a liaison looks up.
+        finished.sort(key=lambda team: team.competition.activity.starts_at, reverse=True)
+        return super().get_context_data(unit=unit, teams=upcoming, finished_teams=finished, **kwargs)
 
 
 urlpatterns = [
     path("register/", OpenCompetitionsView.as_view(), name="register"),
-    path("competitions/<int:pk>/teams/new/", TeamCreateView.as_view(), name="team_create"),
-    path("teams/<int:pk>/edit/", TeamEditView.as_view(), name="team_edit"),
-    path("teams/<int:pk>/withdraw/", TeamWithdrawView.as_view(), name="team_withdraw"),
-    path("teams/<int:pk>/substitute/", TeamSubstituteView.as_view(), name="team_substitute"),
+    path("competitions/<id:pk>/teams/new/", TeamCreateView.as_view(), name="team_create"),
+    path("teams/<id:pk>/edit/", TeamEditView.as_view(), name="team_edit"),
+    path("teams/<id:pk>/withdraw/", TeamWithdrawView.as_view(), name="team_withdraw"),
+    path("teams/<id:pk>/substitute/", TeamSubstituteView.as_view(), name="team_substitute"),
     path("my-unit/teams/", UnitTeamsView.as_view(), name="unit_teams"),
 ]

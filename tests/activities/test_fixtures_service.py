@@ -25,7 +25,7 @@ from portal.models import AuditEntry
 from tests.activities.factories import CompetitionFactory, TeamFactory
 from tests.factories import CadreFactory, UnitFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 RR = Competition.Format.ROUND_ROBIN
 KO = Competition.Format.KNOCKOUT
 GK = Competition.Format.GROUPS_KNOCKOUT
