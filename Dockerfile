@@ -11,17 +11,21 @@ RUN apt-get update \
     && useradd --system --create-home --home-dir /app portal
 
 WORKDIR /app
-COPY pyproject.toml ./
-RUN pip install --no-cache-dir -e .
+# The pinned, hashed lock (make lock), then the project itself without re-resolving anything.
+COPY requirements.txt pyproject.toml ./
+RUN pip install --no-cache-dir -r requirements.txt \
+    && pip install --no-cache-dir --no-deps -e .
 COPY --chown=portal:portal . .
 
 # collectstatic needs settings that import cleanly; these throwaway values exist only at build time.
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    PORTAL_INITIAL_PASSWORD=build-only python manage.py collectstatic --noinput \
-    && mkdir -p /var/lib/portal/media /var/lib/portal/private/reports \
+    python manage.py collectstatic --noinput \
+    && mkdir -p /var/lib/portal/media /var/lib/portal/private/reports /var/lib/portal/private/imports \
     && chown -R portal:portal /var/lib/portal /app/staticfiles
 
 USER portal
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
+# As a request for the first allowed host over HTTPS: Django answers other hosts 400 and may redirect plain HTTP.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+    CMD curl -fsS -H "Host: ${ALLOWED_HOSTS%%,*}" -H "X-Forwarded-Proto: https" http://127.0.0.1:8000/healthz || exit 1
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -5,8 +5,9 @@ from datetime import date
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from portal.excel import append_row, text_cell
 
 from .models import Competition, Team, TeamMember
 
@@ -60,14 +61,10 @@ def competitions_entries_xlsx(competitions) -> bytes:
         for index, width in enumerate(COLUMN_WIDTHS):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
         sheet.freeze_panes = "A2"
-        header = []
-        for text in ENTRY_HEADERS:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
+        sheet.append([text_cell(sheet, text, font=bold) for text in ENTRY_HEADERS])
+        # Unit, team and cadre names come from users: written as text, a leading "=" never becomes a formula.
         for row in entry_rows(competition):
-            sheet.append(row)
+            append_row(sheet, row)
     if not titles:
         workbook.create_sheet(title="entries").append(list(ENTRY_HEADERS))
     buffer = io.BytesIO()

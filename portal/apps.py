@@ -8,12 +8,18 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal: units and cadres")
 
     def ready(self):
+        from .converters import register as register_url_converters
         from .roles import grant_role_permissions
+
+        # Before any URL module is imported: every app's URL patterns use `<id:pk>`.
+        register_url_converters()
 
         # Permissions only exist after migrate has created them, so grants run after every migrate.
         post_migrate.connect(grant_role_permissions, dispatch_uid="portal.grant_role_permissions")
 
         # The reports package lives inside portal: load its Celery tasks and admin, then each app's reports.py.
+        from .imports import admin as imports_admin  # noqa: F401
+        from .imports import tasks as imports_tasks  # noqa: F401
         from .reports import admin as reports_admin  # noqa: F401
         from .reports import tasks as reports_tasks  # noqa: F401
         from .reports.registry import autodiscover_reports

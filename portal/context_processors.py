@@ -1,9 +1,12 @@
+from django.contrib.auth.models import AnonymousUser
+
 from .permissions import cadre_of, is_committee_staff, is_leadership, is_liaison
 
 
 def portal_roles(request):
     """Role flags for the navigation; evaluated lazily so pages that do not ask run no queries."""
-    user = request.user
+    # A request refused before AuthenticationMiddleware ran (a bad Host header: the 400 page) has no user.
+    user = getattr(request, "user", None) or AnonymousUser()
 
     class Roles:
         @property

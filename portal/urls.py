@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
 
@@ -10,7 +10,8 @@ app_patterns = (
         path("", views.HomeView.as_view(), name="home"),
         path("me/", views.MyPageView.as_view(), name="my_page"),
         path("units/mine/", views.MyUnitView.as_view(), name="my_unit"),
-        path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+        path("units/<id:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+        path("units/<id:pk>/credentials/", views.UnitCredentialsView.as_view(), name="unit_credentials"),
     ],
     "portal",
 )
@@ -32,6 +33,12 @@ urlpatterns = [
     path("robots.txt", views.robots_txt),
     path("admin/", admin.site.urls),
 ]
+
+if settings.PORTAL_SERVE_MEDIA:
+    # Development (DEBUG) only: uploaded posters straight from MEDIA_ROOT. In production nginx serves /media/
+    # from the same volume (portal/deploy/nginx.conf, docker-compose.yml); Django's serve() is not built for it.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.+)$", views.media_file, name="media"))
 
 admin.site.site_header = admin.site.site_title = settings.PORTAL_SITE_TITLE
 admin.site.index_title = settings.PORTAL_ADMIN_INDEX_TITLE

@@ -11,7 +11,7 @@ from portal.models import Unit
 
 from ..models import Activity
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")  # ASCII digits: \d matches other scripts too
 
 
 def parse_month(value: str | None) -> date | None:

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Cadre, Unit
+from portal.numbers import parse_positive_ints
 
 from ..models import Team
 
@@ -48,7 +49,7 @@ class TeamEntryForm(forms.Form):
     def selected_ids(self) -> set[int]:
         """The member ids the page should show ticked: what was posted, else the initial members."""
         if self.is_bound:
-            return {int(v) for v in self.data.getlist("members") if str(v).isdigit()}
+            return parse_positive_ints(self.data.getlist("members"))
         return {getattr(c, "pk", c) for c in self.initial.get("members", [])}
 
 

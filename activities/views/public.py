@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.numbers import parse_positive_int
 from portal.permissions import is_committee_staff, is_liaison
 
 from ..forms.filters import ActivityFilterForm, parse_month
@@ -31,6 +32,7 @@ from ..models import Activity, Competition, Match
 from ..selectors.bracket import competition_bracket
 from ..selectors.competition_cache import competition_state, competition_version, competition_with_activity
 from ..selectors.fixtures import fixture_pages, page_summary, round_fixtures
+from ..selectors.matches import conceal_advanced_entrants
 from ..selectors.medals import medal_table
 from ..selectors.public import activity_competitions, activity_for_viewer, calendar_month, public_activities
 from ..selectors.public import registration_window as window_of
@@ -174,7 +176,8 @@ class CompetitionMixin:
         if self.state is None:
             raise Http404
         self.version = competition_version(self.state)
-        self.show_results = self.state["results_published"] or is_committee_staff(request.user)
+        self.staff = is_committee_staff(request.user)
+        self.show_results = self.state["results_published"] or self.staff
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property
@@ -182,8 +185,13 @@ class CompetitionMixin:
         return competition_with_activity(self.state["id"])
 
     def cached(self, name: str, build, *extra):
-        """`build()` cached under the competition's version, the language and whether results show."""
-        parts = (name, self.state["id"], self.version, translation.get_language(), self.show_results, *extra)
+        """`build()` cached under the competition's version, the language, whether results show and the audience.
+
+        Staff and everyone else never share an entry, even where the bodies would be equal today: a staff body
+        shows what is not published yet (results, the teams a result moved on), and must never reach the public.
+        """
+        audience = "staff" if self.staff else "public"
+        parts = (name, self.state["id"], self.version, translation.get_language(), self.show_results, audience, *extra)
         return cached(parts, build)
 
     def render_page(self, build_context, *extra) -> HttpResponse:
@@ -221,8 +229,7 @@ class CompetitionFixturesView(CompetitionMixin, View):
             return self.render_page(lambda: {"lines": competition_ranking(self.competition)})
         # How many pages there are and which to show by default, without unpickling the whole list on a hit.
         count, default = self.cached("pages", lambda: page_summary(self.pages))
-        requested = request.GET.get("round", "")
-        number = int(requested) if requested.isdigit() and 1 <= int(requested) <= count else default
+        number = parse_positive_int(request.GET.get("round"), maximum=count) or default
 
         def build_context():
             pages = self.pages
@@ -234,7 +241,7 @@ class CompetitionFixturesView(CompetitionMixin, View):
                 "page": page,
                 "previous_page": pages[number - 2] if number > 1 else None,
                 "next_page": pages[number] if number < len(pages) else None,
-                "matches": round_fixtures(self.competition, page),
+                "matches": round_fixtures(self.competition, page, conceal=not self.show_results),
             }
 
         return self.render_page(build_context, number)
@@ -264,7 +271,9 @@ class CompetitionBracketView(CompetitionMixin, View):
     def get(self, request, pk):
         if self.state["format"] not in BRACKET_FORMATS:
             return redirect("activities:competition_detail", pk=pk)
-        return self.render_page(lambda: {"bracket": competition_bracket(self.competition)})
+        return self.render_page(
+            lambda: {"bracket": competition_bracket(self.competition, conceal=not self.show_results)}
+        )
 
 
 class CompetitionCalendarFeed(CompetitionMixin, View):
@@ -281,8 +290,9 @@ class CompetitionCalendarFeed(CompetitionMixin, View):
                 .select_related("home", "away")
                 .order_by("scheduled_at", "id")
             )
+            hidden = () if self.show_results else {competition.pk}
             events = []
-            for match in matches:
+            for match in conceal_advanced_entrants(matches, hidden_competitions=hidden):
                 match.competition = competition
                 events.append(match_event(match, competition_url=url))
             return render_calendar(name=f"{competition.activity.title} · {competition.name}", events=events)
@@ -295,10 +305,10 @@ class CompetitionCalendarFeed(CompetitionMixin, View):
 urlpatterns = [
     path("", ActivityListView.as_view(), name="activity_list"),
     path("calendar/", ActivityCalendarView.as_view(), name="activity_calendar"),
-    path("<int:pk>/", ActivityDetailView.as_view(), name="activity_detail"),
-    path("<int:pk>/medals/", MedalTableView.as_view(), name="medal_table"),
-    path("competitions/<int:pk>/", CompetitionFixturesView.as_view(), name="competition_detail"),
-    path("competitions/<int:pk>/standings/", CompetitionStandingsView.as_view(), name="competition_standings"),
-    path("competitions/<int:pk>/bracket/", CompetitionBracketView.as_view(), name="competition_bracket"),
-    path("competitions/<int:pk>/calendar.ics", CompetitionCalendarFeed.as_view(), name="competition_ics"),
+    path("<id:pk>/", ActivityDetailView.as_view(), name="activity_detail"),
+    path("<id:pk>/medals/", MedalTableView.as_view(), name="medal_table"),
+    path("competitions/<id:pk>/", CompetitionFixturesView.as_view(), name="competition_detail"),
+    path("competitions/<id:pk>/standings/", CompetitionStandingsView.as_view(), name="competition_standings"),
+    path("competitions/<id:pk>/bracket/", CompetitionBracketView.as_view(), name="competition_bracket"),
+    path("competitions/<id:pk>/calendar.ics", CompetitionCalendarFeed.as_view(), name="competition_ics"),
 ]

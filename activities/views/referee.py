@@ -138,6 +138,6 @@ class RefereeMatchView(RefereeAccessMixin, TemplateView):
 
 urlpatterns = [
     path("referee/", RefereeHomeView.as_view(), name="referee_home"),
-    path("referee/competitions/<int:pk>/", RefereeCompetitionView.as_view(), name="referee_competition"),
-    path("referee/matches/<int:pk>/", RefereeMatchView.as_view(), name="referee_match"),
+    path("referee/competitions/<id:pk>/", RefereeCompetitionView.as_view(), name="referee_competition"),
+    path("referee/matches/<id:pk>/", RefereeMatchView.as_view(), name="referee_match"),
 ]

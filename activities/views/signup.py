@@ -67,5 +67,5 @@ class SignupView(PortalAccessMixin, TemplateView):
 
 
 urlpatterns = [
-    path("<int:pk>/signup/", SignupView.as_view(), name="signup"),
+    path("<id:pk>/signup/", SignupView.as_view(), name="signup"),
 ]

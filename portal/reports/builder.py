@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..excel import append_row, text_cell
 from .figures import PeriodFigures, period_figures, unit_rows
 from .periods import Period
 
@@ -102,14 +102,11 @@ class SheetWriter:
         self.rows_written += 1
 
     def row(self, values: Iterable, *, bold: bool = False) -> None:
-        cells = []
-        for value, number_format in zip(values, self._formats, strict=False):
-            cell = WriteOnlyCell(self.sheet, value=excel_value(value))
-            if number_format and value is not None:
-                cell.number_format = number_format
-            if bold:
-                cell.font = BOLD
-            cells.append(cell)
+        # Names of units, activities and teams come from users: every string is written as text (portal.excel).
+        cells = [
+            styled(self.sheet, value, number_format=number_format, font=BOLD if bold else None)
+            for value, number_format in zip(values, self._formats, strict=False)
+        ]
         self._append(cells)
 
     def rows(self, rows: Iterable[Iterable]) -> None:
@@ -121,21 +118,15 @@ class SheetWriter:
         return get_column_letter(len(self.columns))
 
 
-def header_cell(sheet, text) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=str(text))
-    cell.font = HEADER_FONT
-    cell.fill = HEADER_FILL
-    cell.alignment = Alignment(wrap_text=True, vertical="center")
-    return cell
+def header_cell(sheet, text):
+    return text_cell(
+        sheet, str(text), font=HEADER_FONT, fill=HEADER_FILL, alignment=Alignment(wrap_text=True, vertical="center")
+    )
 
 
-def styled(sheet, value, *, number_format: str | None = None, font: Font | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=excel_value(value))
-    if number_format and value is not None:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    return cell
+def styled(sheet, value, *, number_format: str | None = None, font: Font | None = None):
+    """A cell of `value` (strings always as text, never formulas) with an optional number format and font."""
+    return text_cell(sheet, excel_value(value), number_format=number_format if value is not None else None, font=font)
 
 
 def report_title(period: Period) -> str:
@@ -206,7 +197,7 @@ def write_summary(workbook: Workbook, figures: PeriodFigures) -> None:
     sheet.freeze_panes = "A4"
     period, totals = figures.period, figures.totals
     sheet.append([styled(sheet, report_title(period), font=TITLE_FONT)])
-    sheet.append([_("Period"), period.range_label])
+    append_row(sheet, [_("Period"), period.range_label])
     sheet.append([])
     sheet.append([header_cell(sheet, _("Figure")), header_cell(sheet, _("Value"))])
     lines = [
@@ -222,7 +213,7 @@ def write_summary(workbook: Workbook, figures: PeriodFigures) -> None:
     if totals["cost"] is not None:
         lines.append((_("Cost"), totals["cost"], yuan_format()))
     for label, value, number_format in lines:
-        sheet.append([label, styled(sheet, value, number_format=number_format)])
+        append_row(sheet, [label, styled(sheet, value, number_format=number_format)])
     row = 4 + len(lines)
     for contribution in figures.contributions:
         breakdown = figures.apps[contribution.key].get("breakdown")
@@ -239,7 +230,7 @@ def _write_breakdown(sheet, breakdown: dict, *, first_row: int) -> int:
     header_row = first_row + 1
     keys = ("activities_held", "participations", "cadres_reached", "units_reached")
     for item in breakdown["rows"]:
-        sheet.append([item["label"], *(styled(sheet, item[key], number_format=INTEGER_FORMAT) for key in keys)])
+        append_row(sheet, [item["label"], *(styled(sheet, item[key], number_format=INTEGER_FORMAT) for key in keys)])
     total = breakdown.get("total")
     last_data_row = header_row + len(breakdown["rows"])
     if total:
