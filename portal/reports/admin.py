@@ -6,14 +6,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..admin_tools import ReadOnlyAdminMixin
+from ..admin_tools import ReadOnlyAdminMixin, SafeDateHierarchyMixin
 from ..errors import PortalError
-from . import services
+from . import selectors, services
 from .models import Report
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReportAdmin(SafeDateHierarchyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Reports are requested through the regenerate action or the reports page, which queue the Celery task, and
     # every version stays: the record of what leadership received (and when a build failed).
 
@@ -21,6 +21,7 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "period_label",
         "version",
         "language",
+        "current_version",
         "status",
         "progress",
         "requested_by_label",
@@ -55,6 +56,14 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "headline",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return selectors.with_current_flag(super().get_queryset(request))
+
+    @admin.display(description=_("current in its language"), boolean=True, ordering="is_current")
+    def current_version(self, report):
+        # What leadership sees on the reports page: the newest version of the period in that language.
+        return getattr(report, "is_current", None)
 
     def has_regenerate_permission(self, request):
         return request.user.has_perm("portal.add_report")

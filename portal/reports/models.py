@@ -1,4 +1,6 @@
-"""The report record: one generated (or failed) workbook for a period; regenerating makes a new version."""
+"""The report record: one generated (or failed) workbook for a period in one language; regenerating makes a new
+version. Version numbers count every workbook of the period, whatever its language (one number names one file);
+the current version of a language is its newest (see selectors.PeriodReports), so each language keeps its own."""
 
 from pathlib import Path
 

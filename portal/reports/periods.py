@@ -54,6 +54,11 @@ class Period:
             return Period(self.year - 1, 4)
         return Period(self.year, self.quarter - 1)
 
+    def next_quarter(self) -> Period:
+        if self.quarter in (None, 4):
+            return Period(self.year + 1, 1)
+        return Period(self.year, self.quarter + 1)
+
     @property
     def is_annual(self) -> bool:
         return self.quarter is None

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from django.conf import settings
+from django.db.models import Exists, IntegerField, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,24 +20,40 @@ from .periods import Period
 TOP_UNITS = 10
 
 
+def _language_rank(code: str) -> int:
+    codes = [language for language, _label in settings.LANGUAGES]
+    return codes.index(code) if code in codes else len(codes)
+
+
 @dataclass
 class PeriodReports:
-    """One period with its versions, newest first."""
+    """One period with its versions (every language), newest first.
+
+    Each language has its own current version, the newest in that language whatever its status: generating the
+    English workbook does not hide the Chinese one. Version numbers count every workbook of the period, so "v4"
+    names one file even when the period has versions in two languages.
+    """
 
     period: Period
     reports: list = field(default_factory=list)
 
-    @property
-    def latest(self) -> Report:
-        return self.reports[0]
+    @cached_property
+    def current(self) -> list[Report]:
+        """The newest version in each language, in the order of settings.LANGUAGES (Chinese first)."""
+        newest: dict[str, Report] = {}
+        for report in self.reports:
+            newest.setdefault(report.language, report)
+        return sorted(newest.values(), key=lambda report: _language_rank(report.language))
 
     @property
-    def earlier(self) -> list:
-        return self.reports[1:]
+    def earlier(self) -> list[Report]:
+        """Every other version (still downloadable when done), newest first."""
+        current = {report.pk for report in self.current}
+        return [report for report in self.reports if report.pk not in current]
 
 
 def reports_by_period() -> list[PeriodReports]:
-    """Every report grouped by period (newest period first, then newest version); one query."""
+    """Every report grouped by period (newest period first), each with its current version per language; one query."""
     reports = Report.objects.select_related("requested_by", "requested_by__cadre").order_by(
         "-year", "quarter", "-version"
     )
@@ -43,6 +63,17 @@ def reports_by_period() -> list[PeriodReports]:
         groups.setdefault(key, PeriodReports(period=report.period)).reports.append(report)
     # Newest year first; inside a year the whole-year report leads, then Q4 down to Q1.
     return sorted(groups.values(), key=lambda g: (-g.period.year, -(g.period.quarter or 5)))
+
+
+def with_current_flag(queryset):
+    """Annotate `is_current`: no newer version of the same period exists in the same language (the admin's column)."""
+    newer = Report.objects.annotate(quarter_or_year=Coalesce("quarter", 0)).filter(
+        year=OuterRef("year"),
+        quarter_or_year=Coalesce(OuterRef("quarter"), 0, output_field=IntegerField()),
+        language=OuterRef("language"),
+        version__gt=OuterRef("version"),
+    )
+    return queryset.annotate(is_current=~Exists(newer))
 
 
 def report_for_status(pk: int) -> Report:

@@ -1,8 +1,10 @@
 """Writes on summary reports: request one (queued for Celery), build it (the task's body), record failures.
 
 State machine of a Report: queued -> running -> done | failed. A request always creates a new version; the old
-versions stay. The Celery task may run twice (a redelivered message, a retry): it only builds a report that is
-queued or running, and only the latest claim may write the result.
+versions stay. Versions are numbered per period across languages; each language has its own current version
+(the newest in that language), so the Chinese and English workbooks of a period live side by side. The Celery
+task may run twice (a redelivered message, a retry): it only builds a report that is queued or running, and only
+the latest claim may write the result.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from ..audit import audit_record
 from ..errors import PortalError
+from ..locking import lock_one
 from .builder import BuildContext, build_workbook
 from .models import Report, requester_label
 from .periods import Period
@@ -150,7 +153,7 @@ def report_fail(*, report_id: int, message: str, from_statuses=(Report.Status.QU
     """Mark the report failed with a readable message, unless it already finished; returns whether it changed."""
     now = timezone.now()
     with transaction.atomic():
-        report = Report.objects.select_for_update().filter(pk=report_id, status__in=from_statuses).first()
+        report = lock_one(Report.objects.filter(status__in=from_statuses), report_id, missing_ok=True)
         if report is None:
             return False
         old_status = report.status
@@ -278,18 +281,23 @@ def reports_fail_stuck(*, now=None) -> int:
 
 
 def report_schedule_last_quarter(*, now=None) -> Report | None:
-    """Request last quarter's report (the beat job on the first day of each quarter), unless one exists.
+    """Request last quarter's report in the default language (the beat job on the first day of each quarter),
+    unless one exists.
 
-    A report of that quarter that is done, queued or running counts as existing, so running this twice creates
-    one report; a failed one does not (the schedule tries again). Returns the new report or None.
+    A report of that quarter in that language (settings.LANGUAGE_CODE) that is done, queued or running counts as
+    existing, so running this twice creates one report; a failed one does not (the schedule tries again), nor does
+    one in another language (an English version does not stand in for the Chinese one). Returns the new report
+    or None.
     """
     now = now or timezone.now()
     period = Period.containing(now).previous_quarter()
+    language = settings.LANGUAGE_CODE
     exists = Report.objects.filter(
         year=period.year,
         quarter=period.quarter,
+        language=language,
         status__in=(Report.Status.DONE, Report.Status.QUEUED, Report.Status.RUNNING),
     ).exists()
     if exists:
         return None
-    return report_request(actor=None, year=period.year, quarter=period.quarter, language=settings.LANGUAGE_CODE)
+    return report_request(actor=None, year=period.year, quarter=period.quarter, language=language)

@@ -119,7 +119,8 @@ def generate_report(self, report_id: int) -> dict:
 
 @shared_task(name="portal.reports.generate_last_quarter_report", soft_time_limit=60, time_limit=90)
 def generate_last_quarter_report() -> int | None:
-    """Beat, 02:00 on the first day of each quarter: request last quarter's report unless one exists."""
+    """Beat, 02:00 on the first day of each quarter: request last quarter's report in the default language (zh-hans)
+    unless one in that language is done, queued or running (services.report_schedule_last_quarter)."""
     try:
         report = services.report_schedule_last_quarter()
     except services.QueueUnavailable:

@@ -1,9 +1,9 @@
-"""`manage.py seed_demo`: realistic demo units, cadres and role accounts; safe to run again."""
+"""`manage.py seed_demo`: realistic demo units, cadres and role accounts, then each app's season; safe to run again."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo_data import DEMO_PASSWORD, SCALES, demo_seed, format_logins
-from portal.demo_registry import demo_seeders
+from portal.demo_registry import demo_calendar, demo_seeders
 
 
 class Command(BaseCommand):
@@ -44,8 +44,12 @@ class Command(BaseCommand):
             )
         verb = "done" if result.created_anything else "nothing to create, already seeded"
         progress(f"完成 {verb} in {result.seconds:.1f} s")
+        # One calendar for every app: the same "today", the same finished quarters (see portal.demo_registry).
+        calendar = demo_calendar()
+        first, last = calendar.months[0], calendar.months[-1]
+        progress(f"演示季 Demo season: {first:%Y-%m} – {last:%Y-%m}, today {calendar.today:%Y-%m-%d}")
         for name, seeder in demo_seeders():
-            progress(f"{name}: {seeder(scale=scale, progress=progress)}")
+            progress(f"{name}: {seeder(scale=scale, progress=progress, calendar=calendar)}")
         self.stdout.write("")
         self.stdout.write(
             f"演示账号 Demo logins (密码 password: {DEMO_PASSWORD}; accounts that existed before keep theirs)"
