@@ -7,23 +7,40 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= demo
+# Pinned, hashed dependencies (make lock): what make run/test, CI and the Dockerfile install.
+LOCK := requirements.txt
+LOCK_TEST := requirements-test.txt
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command "make lock"
 
-.PHONY: run install install-test migrate demo test test-unit test-postgres test-services test-browser lint format messages bench-import bench-report bench-fixtures bench-pages clean
+.PHONY: run install install-test lock migrate demo test test-unit test-postgres test-services test-browser lint \
+	check-messages format messages bench-import bench-report bench-fixtures bench-pages clean
+
+# DEBUG defaults to off (production); the local development paths turn it on. Test targets set it their own way.
+run migrate demo bench-import bench-report bench-fixtures bench-pages: export DEBUG ?= true
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+$(VENV)/.installed-run: $(LOCK) pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(LOCK_TEST) pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -r $(LOCK_TEST)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
+
+# Re-pin after changing the dependencies in pyproject.toml (asks the package index; commit both files).
+lock: | $(PY)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
+	$(UV_COMPILE) -o $(LOCK)
+	$(UV_COMPILE) --extra test -o $(LOCK_TEST)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -50,21 +67,33 @@ test-services: install-test
 test-browser: install-test
 	$(PY) tests/run_suites.py browser
 
+# What CI checks besides the suites: style, the dependency arrows between apps (.importlinter), migrations
+# that match the models, and translation catalogues in sync with the code.
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-messages
+
+check-messages: install-test
+	$(PY) tests/check_messages.py
 
 format: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 # Regenerate the translation catalogues after changing strings, then translate locale/zh_Hans.
+# (tests/check_messages.py runs makemessages with the same arguments.)
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=tests
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
+# The roster import (ROWS=100000 for the large file), then the hostile files, each refused before it is read.
+ROWS ?= 30000
 bench-import: migrate
-	$(PY) manage.py bench_import --rows 30000
+	$(PY) manage.py bench_import --rows $(ROWS)
+	$(PY) manage.py bench_import --hostile
 
 # The quarterly workbook on city-scale data, in a throwaway SQLite database (the demo database is not touched).
 BENCH_ENV := DATABASE_URL=sqlite:////tmp/portal-bench-report.sqlite3 REPORTS_ROOT=/tmp/portal-bench-reports

@@ -28,8 +28,6 @@ from tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "cadre", "liaison", "other_liaison", "staff", "leader"]
-
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
@@ -145,60 +143,7 @@ def count_queries(client, url, **params):
 
 
 # ---------------------------------------------------------------------------------------------------- permissions
-
-
-@pytest.fixture
-def world(unit, cadre, liaison, other_liaison, staff_user, leader):
-    published = ActivityFactory(has_medal_table=True, open_to_individuals=True)
-    draft = ActivityFactory(status=Activity.Status.DRAFT, has_medal_table=True)
-    league = round_robin_competition(4, activity=published)
-    cup = knockout_competition(4, activity=published)
-    draft_league = round_robin_competition(4, activity=draft)
-    return {
-        "people": {
-            "anonymous": None,
-            "cadre": cadre.user,
-            "liaison": liaison.user,
-            "other_liaison": other_liaison.user,
-            "staff": staff_user,
-            "leader": leader,
-        },
-        "published": published,
-        "draft": draft,
-        "league": league,
-        "cup": cup,
-        "draft_league": draft_league,
-    }
-
-
-EVERYONE = dict.fromkeys(ROLES, 200)
-STAFF_ONLY = {**dict.fromkeys(ROLES, 404), "staff": 200}
-# url name, builder of its kwargs from the world, expected status per role
-MATRIX = [
-    ("activities:activity_list", lambda w: {}, EVERYONE),
-    ("activities:activity_calendar", lambda w: {}, EVERYONE),
-    ("activities:activity_detail", lambda w: {"pk": w["published"].pk}, EVERYONE),
-    ("activities:activity_detail", lambda w: {"pk": w["draft"].pk}, STAFF_ONLY),
-    ("activities:activity_detail", lambda w: {"pk": 999999}, dict.fromkeys(ROLES, 404)),
-    ("activities:medal_table", lambda w: {"pk": w["published"].pk}, EVERYONE),
-    ("activities:medal_table", lambda w: {"pk": w["draft"].pk}, STAFF_ONLY),
-    ("activities:competition_detail", lambda w: {"pk": w["league"].pk}, EVERYONE),
-    ("activities:competition_detail", lambda w: {"pk": w["draft_league"].pk}, STAFF_ONLY),
-    ("activities:competition_standings", lambda w: {"pk": w["league"].pk}, EVERYONE),
-    ("activities:competition_standings", lambda w: {"pk": w["draft_league"].pk}, STAFF_ONLY),
-    ("activities:competition_bracket", lambda w: {"pk": w["cup"].pk}, EVERYONE),
-    ("activities:competition_ics", lambda w: {"pk": w["league"].pk}, EVERYONE),
-    ("activities:competition_ics", lambda w: {"pk": w["draft_league"].pk}, STAFF_ONLY),
-]
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("url_name", "kwargs", "expected"), MATRIX, ids=lambda value: None)
-def test_permission_matrix(client, world, url_name, kwargs, expected, role):
-    url = reverse(url_name, kwargs=kwargs(world))
-    if world["people"][role] is not None:
-        client.force_login(world["people"][role])
-    assert client.get(url).status_code == expected[role], f"{role} GET {url}"
+# Who may see each page, drafts included: tests/test_permission_matrix.py.
 
 
 def test_a_page_of_the_wrong_kind_redirects_to_the_competition(client):

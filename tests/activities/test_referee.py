@@ -53,27 +53,7 @@ def urls(setup):
     }
 
 
-@pytest.mark.parametrize(
-    ("role", "expected"),
-    [
-        ("anonymous", {"home": 302, "competition": 302, "match": 302}),
-        ("cadre", {"home": 404, "competition": 404, "match": 404}),
-        ("liaison", {"home": 404, "competition": 404, "match": 404}),
-        ("leader", {"home": 404, "competition": 404, "match": 404}),
-        ("other_referee", {"home": 200, "competition": 404, "match": 404}),
-        ("referee", {"home": 200, "competition": 200, "match": 200}),
-        ("staff", {"home": 200, "competition": 200, "match": 200}),
-    ],
-)
-def test_permission_matrix(client, setup, cadre, liaison, leader, staff_user, role, expected):
-    users = {"cadre": cadre.user, "liaison": liaison.user, "leader": leader, "staff": staff_user, **setup}
-    if role != "anonymous":
-        client.force_login(users[role])
-    for name, url in urls(setup).items():
-        response = client.get(url)
-        assert response.status_code == expected[name], f"{role} GET {name}"
-        if expected[name] == 302:
-            assert response["Location"].startswith(reverse("login"))
+# Who may GET each page (a referee of another competition included): tests/test_permission_matrix.py.
 
 
 def test_a_forged_post_from_another_referee_is_a_404_and_saves_nothing(client, setup):
