@@ -165,7 +165,7 @@ def activity_save(*, actor, activity: Activity, poster=None) -> Activity:
     if not is_committee_staff(actor):
         raise NotPermitted(_("Only committee staff can create or change activities."))
     creating = activity.pk is None
-    old = {} if creating else _snapshot(Activity.objects.select_for_update().get(pk=activity.pk))
+    old = {} if creating else _snapshot(lock_one(Activity, activity.pk))
     if poster is not None:
         if not isinstance(poster, ContentFile):
             poster = poster_process(poster).content

@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from ..audit import audit_record
 from ..errors import PortalError
+from ..locking import lock_one
 from .errors import RosterImportError, RowError
 from .importer import ImportSummary, roster_import
 from .models import RosterImport
@@ -207,7 +208,7 @@ def roster_import_fail(
     """
     now = timezone.now()
     with transaction.atomic():
-        job = RosterImport.objects.select_for_update().filter(pk=job_id, status__in=from_statuses).first()
+        job = lock_one(RosterImport.objects.filter(pk=job_id, status__in=from_statuses), missing_ok=True)
         if job is None:
             return False
         old_status = job.status

@@ -85,6 +85,7 @@ def world(settings, tmp_path):
             ("cadre", "sign-up", f"/activities/{meet.pk}/signup/"),
             ("cadre", "password change", "/accounts/password/change/"),
             ("liaison", "unit page", f"/units/{unit.pk}/"),
+            ("liaison", "initial passwords", f"/units/{unit.pk}/credentials/"),
             ("liaison", "register teams", "/activities/register/"),
             ("liaison", "new team", f"/activities/competitions/{doubles.pk}/teams/new/"),
             ("liaison", "edit team", f"/activities/teams/{team.pk}/edit/"),
