@@ -93,6 +93,22 @@ def _lowest_free_place(competition: Competition) -> int:
     return place
 
 
+def _check_entries_per_unit(competition: Competition, unit: Unit) -> None:
+    """Refuse one more active team for the unit when it has `entries_per_unit` already (under the competition lock)."""
+    entered = Team.objects.filter(competition=competition, unit=unit, status=Team.Status.ACTIVE).count()
+    if entered >= competition.entries_per_unit:
+        raise EntryRejected(
+            [
+                ngettext(
+                    "%(unit)s already has %(count)s team in %(competition)s, the most allowed per unit.",
+                    "%(unit)s already has %(count)s teams in %(competition)s, the most allowed per unit.",
+                    entered,
+                )
+                % {"unit": unit.name, "count": entered, "competition": competition.name}
+            ]
+        )
+
+
 def _no_places_left(competition: Competition) -> NoPlacesLeft:
     return NoPlacesLeft(
         _("No places left in %(competition)s: all %(capacity)s places are taken.")
@@ -157,18 +173,7 @@ def team_register(*, actor, competition: Competition, unit: Unit, name: str = ""
         raise RegistrationClosed(reason)
     if not unit.is_active:
         raise NotPermitted(_("%(unit)s is no longer active.") % {"unit": unit.name})
-    entered = Team.objects.filter(competition=competition, unit=unit, status=Team.Status.ACTIVE).count()
-    if entered >= competition.entries_per_unit:
-        raise EntryRejected(
-            [
-                ngettext(
-                    "%(unit)s already has %(count)s team in %(competition)s, the most allowed per unit.",
-                    "%(unit)s already has %(count)s teams in %(competition)s, the most allowed per unit.",
-                    entered,
-                )
-                % {"unit": unit.name, "count": entered, "competition": competition.name}
-            ]
-        )
+    _check_entries_per_unit(competition, unit)
     place_no = _lowest_free_place(competition)
     name = (name or "").strip() or default_team_name(competition=competition, unit=unit)
     _check_name(competition, name)
@@ -358,18 +363,7 @@ def team_reinstate(*, actor, team: Team) -> Team:
         raise RegistrationClosed(
             _("Entries for %(competition)s are locked: the draw has been made.") % {"competition": competition.name}
         )
-    entered = Team.objects.filter(competition=competition, unit=team.unit, status=Team.Status.ACTIVE).count()
-    if entered >= competition.entries_per_unit:
-        raise EntryRejected(
-            [
-                ngettext(
-                    "%(unit)s already has %(count)s team in %(competition)s, the most allowed per unit.",
-                    "%(unit)s already has %(count)s teams in %(competition)s, the most allowed per unit.",
-                    entered,
-                )
-                % {"unit": team.unit.name, "count": entered, "competition": competition.name}
-            ]
-        )
+    _check_entries_per_unit(competition, team.unit)
     place_no = _lowest_free_place(competition)
     _check_name(competition, team.name, team)
     cadres = _members_at_withdrawal(team)

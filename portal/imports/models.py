@@ -2,35 +2,27 @@
 
 import os
 import uuid
-from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import PrivateFileStorage
+
 
 @deconstructible
-class PrivateImportStorage(FileSystemStorage):
-    """Uploaded rosters wait under settings.IMPORTS_ROOT, outside MEDIA_ROOT, with no URL, for their task.
+class PrivateImportStorage(PrivateFileStorage):
+    """Uploaded rosters wait under settings.IMPORTS_ROOT for their task.
 
     They hold personal data (names, phones, birth dates): nothing serves them, and the task deletes the file once
-    the import has finished. The location is read from the settings at every use so a test can move it.
+    the import has finished.
     """
 
-    @property
-    def base_location(self):
-        return Path(settings.IMPORTS_ROOT)
-
-    @property
-    def location(self):
-        return str(Path(settings.IMPORTS_ROOT).resolve())
-
-    def url(self, name):
-        raise ValueError("Uploaded rosters have no URL.")
+    root_setting = "IMPORTS_ROOT"
+    no_url_message = "Uploaded rosters have no URL."
 
 
 def import_file_name(job, filename: str) -> str:

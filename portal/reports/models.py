@@ -2,10 +2,7 @@
 version. Version numbers count every workbook of the period, whatever its language (one number names one file);
 the current version of a language is its newest (see selectors.PeriodReports), so each language keeps its own."""
 
-from pathlib import Path
-
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,27 +11,17 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..storage import PrivateFileStorage
 from .periods import Period
 
 
 @deconstructible
-class PrivateReportStorage(FileSystemStorage):
-    """Report files live under settings.REPORTS_ROOT, outside MEDIA_ROOT, and have no URL.
+class PrivateReportStorage(PrivateFileStorage):
+    """Report files live under settings.REPORTS_ROOT; only the download view, which checks who is asking, serves
+    them."""
 
-    Only the download view, which checks who is asking, serves them. The location is read from the settings at
-    every use so a test (or a deployment) can move it.
-    """
-
-    @property
-    def base_location(self):
-        return Path(settings.REPORTS_ROOT)
-
-    @property
-    def location(self):
-        return str(Path(settings.REPORTS_ROOT).resolve())
-
-    def url(self, name):
-        raise ValueError("Report files have no public URL; they are served by the reports download view.")
+    root_setting = "REPORTS_ROOT"
+    no_url_message = "Report files have no public URL; they are served by the reports download view."
 
 
 def report_file_name(report, filename: str) -> str:
