@@ -85,6 +85,29 @@ def test_debug_is_off_unless_asked_for(tmp_path):
     assert run.stdout.strip() == "False"
 
 
+def test_manage_py_in_the_embedded_mode_needs_no_settings_but_a_database_url_means_production():
+    # A developer's `manage.py makemigrations --check` on a plain checkout works without exporting DEBUG...
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    # ...while against a real database manage.py is production: missing secrets stop it.
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "DATABASE_URL": "postgres://portal@127.0.0.1:5432/portal"},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0
+    assert "SECRET_KEY" in run.stderr
+
+
 def test_env_example_values_are_refused_in_production(tmp_path):
     result = _manage(
         "check",
