@@ -17,11 +17,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from ..audit import audit_record
-from ..errors import PortalError
 from ..locking import lock_one
+from ..queueing import QueueUnavailable, enqueue_job
 from .errors import RosterImportError, RowError
 from .importer import ImportSummary, roster_import
 from .models import RosterImport
@@ -35,13 +34,8 @@ IMPORT_TIME_LIMIT = 630
 STUCK_GRACE = timedelta(seconds=60)
 # A queued job whose message never reached a worker (e.g. Redis lost it) is given up after this long.
 QUEUED_TIMEOUT = timedelta(hours=6)
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 # The job keeps this many row errors for its page; the count says how many there were.
 MAX_STORED_ROW_ERRORS = 2_000
-
-
-class QueueUnavailable(PortalError):
-    """The Celery broker did not accept the task; the job is recorded as failed and the file can be uploaded again."""
 
 
 class _Superseded(Exception):
@@ -99,17 +93,12 @@ def roster_import_enqueue(*, job_id: int) -> None:
     from .tasks import run_roster_import
 
     job = RosterImport.objects.get(pk=job_id)
-    if run_roster_import.app.conf.task_always_eager:
-        # Embedded mode: run now, in this process; a failure is on the job's record, not raised in the request.
-        run_roster_import.apply(args=[job_id], task_id=job.task_id, throw=False)
-        return
-    try:
-        run_roster_import.apply_async(args=[job_id], task_id=job.task_id, retry_policy=PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
-        logger.warning("Roster import %s not queued, the broker is unavailable: %s", job_id, exc)
-        message = _("The task queue is unavailable, try again later.")
-        roster_import_fail(job_id=job_id, message=message, from_statuses=(RosterImport.Status.QUEUED,))
-        raise QueueUnavailable(message) from exc
+    enqueue_job(
+        run_roster_import,
+        job_id=job_id,
+        task_id=job.task_id,
+        fail=partial(roster_import_fail, job_id=job_id, from_statuses=(RosterImport.Status.QUEUED,)),
+    )
 
 
 def roster_import_run(*, job_id: int) -> RosterImport | None:

@@ -24,11 +24,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from ..audit import audit_record
 from ..errors import PortalError
 from ..locking import lock_one
+from ..queueing import enqueue_job
 from .builder import BuildContext, build_workbook
 from .models import Report, requester_label
 from .periods import Period
@@ -41,15 +41,10 @@ REPORT_TIME_LIMIT = 330
 STUCK_GRACE = timedelta(seconds=60)
 # A queued report whose message never reached a worker (e.g. Redis lost it) is given up after this long.
 QUEUED_TIMEOUT = timedelta(hours=24)
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
 class ReportError(PortalError):
     """A report cannot be requested or built as asked."""
-
-
-class QueueUnavailable(ReportError):
-    """The Celery broker did not accept the task; the report is recorded as failed and can be requested again."""
 
 
 def check_reportable(period: Period, now=None) -> None:
@@ -135,18 +130,12 @@ def report_enqueue(*, report_id: int) -> None:
     from .tasks import generate_report
 
     report = Report.objects.get(pk=report_id)
-    if generate_report.app.conf.task_always_eager:
-        # Embedded mode: build now, in this process. throw=False: a failure is on the record (the task writes it)
-        # rather than an exception in the request that asked.
-        generate_report.apply(args=[report_id], task_id=report.task_id, throw=False)
-        return
-    try:
-        generate_report.apply_async(args=[report_id], task_id=report.task_id, retry_policy=PUBLISH_RETRY_POLICY)
-    except (BrokerError, OSError) as exc:
-        logger.warning("Report %s not queued, the broker is unavailable: %s", report_id, exc)
-        message = _("The task queue is unavailable, try again later.")
-        report_fail(report_id=report_id, message=message, from_statuses=(Report.Status.QUEUED,))
-        raise QueueUnavailable(message) from exc
+    enqueue_job(
+        generate_report,
+        job_id=report_id,
+        task_id=report.task_id,
+        fail=partial(report_fail, report_id=report_id, from_statuses=(Report.Status.QUEUED,)),
+    )
 
 
 def report_fail(*, report_id: int, message: str, from_statuses=(Report.Status.QUEUED, Report.Status.RUNNING)) -> bool:

@@ -10,6 +10,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..queueing import QueueUnavailable
 from . import services
 from .models import Report
 
@@ -123,7 +124,7 @@ def generate_last_quarter_report() -> int | None:
     unless one in that language is done, queued or running (services.report_schedule_last_quarter)."""
     try:
         report = services.report_schedule_last_quarter()
-    except services.QueueUnavailable:
+    except QueueUnavailable:
         logger.error("Last quarter's report could not be queued: the broker is unavailable")
         return None
     return report.pk if report else None

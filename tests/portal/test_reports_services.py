@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from portal.errors import PortalError
 from portal.models import AuditEntry, Report
+from portal.queueing import QueueUnavailable
 from portal.reports import services, tasks
 from portal.reports.periods import Period
 
@@ -303,7 +304,7 @@ def test_broker_down_says_so_keeps_the_record_and_a_later_try_works(
 def test_a_refused_connection_counts_as_broker_down(leader, django_capture_on_commit_callbacks, not_eager):
     with (
         mock.patch.object(tasks.generate_report, "apply_async", side_effect=ConnectionRefusedError(111, "refused")),
-        pytest.raises(services.QueueUnavailable),
+        pytest.raises(QueueUnavailable),
         django_capture_on_commit_callbacks(execute=True),
     ):
         request(leader)
