@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,3 +109,16 @@ def test_service_refuses_an_activity_past_its_end(english, liaison, unit, teams,
         substitution_decide(actor=staff_user, substitution=pending, approve=True)
     pending.refresh_from_db()
     assert pending.status == Substitution.Status.PENDING
+
+
+def test_finished_teams_do_not_add_queries(client, liaison, unit, teams):
+    url = reverse("activities:unit_teams")
+    client.force_login(liaison.user)
+    counts = []
+    for more in (0, 8):
+        for day in range(more):
+            team_of(unit, days=-60 - day, status=Activity.Status.FINISHED, name=f"往期比赛{day}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -5,7 +5,9 @@ import io
 
 import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -274,3 +276,17 @@ def test_the_cadres_filter_cannot_reach_outside_the_unit(unit, other_unit):
         credentials_issue(actor=other.user, unit=other_unit, cadres=[mine])
     mine.user.refresh_from_db()
     assert mine.user.password == before
+
+
+def test_confirmation_page_queries_do_not_grow_with_the_unit(client, unit, liaison):
+    # The page counts the waiting cadres; it never lists them.
+    url = reverse("portal:unit_credentials", args=[unit.pk])
+    client.force_login(liaison.user)
+    counts = []
+    for size in (2, 60):
+        while Cadre.objects.filter(unit=unit, must_change_password=True).count() < size:
+            newcomer(unit)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -139,3 +141,22 @@ def test_the_admin_marks_the_current_version_of_each_language(client, staff_user
     response = client.get(reverse("admin:portal_report_changelist"))
     assert response.status_code == 200
     assert "current in its language" in response.content.decode().lower()
+
+
+def test_the_list_runs_the_same_queries_for_few_and_many_versions(client, leader):
+    def add(count):
+        for year in range(2001, 2001 + count):
+            for version, language in enumerate(("zh-hans", "en", "zh-hans"), start=1):
+                Report.objects.create(
+                    year=year, quarter=1, language=language, version=version, status=Report.Status.FAILED
+                )
+
+    client.force_login(leader)
+    counts = []
+    for count in (1, 10):
+        Report.objects.all().delete()
+        add(count)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("reports:list")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
