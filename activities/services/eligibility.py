@@ -125,12 +125,21 @@ def team_composition_problems(competition: Competition, cadres: list[Cadre]) -> 
 
 
 def entry_problems(
-    *, competition: Competition, unit: Unit, cadres: list[Cadre], team: Team | None = None, joining=None
+    *,
+    competition: Competition,
+    unit: Unit,
+    cadres: list[Cadre],
+    team: Team | None = None,
+    joining=None,
+    other_entries: bool = True,
 ) -> list[str]:
     """Every broken rule of a team made of `cadres`, each message naming the cadre and the rule.
 
-    `joining` limits the per-cadre rules to those ids (a substitution checks only the incoming cadre);
-    the team-wide rules always look at the whole team. Three queries at most.
+    `joining` limits the per-cadre rules to those ids (a substitution checks only the incoming cadre); the
+    team-wide rules always look at the whole team. Two queries at most (one more if the competition's activity is
+    not loaded), both for the rules that read other entries (one team per event, events per athlete);
+    `other_entries=False` leaves those out and runs no query: what a service checks before taking its lock, since
+    only the lock makes those counts hold.
     """
     problems = team_composition_problems(competition, cadres)
     checked = [c for c in cadres if joining is None or c.pk in joining]
@@ -142,6 +151,8 @@ def entry_problems(
         problem = cadre_problem(competition, cadre, first_day)
         if problem:
             problems.append(problem)
+    if not other_entries:
+        return problems
     ids = [c.pk for c in checked]
     names = {c.pk: c.name for c in checked}
     elsewhere = TeamMember.objects.filter(competition=competition, cadre_id__in=ids).select_related("team")

@@ -4,11 +4,14 @@ Every rule is checked here (see `eligibility` for the rules on members), so a fo
 wrong one. Team places are guarded by a row lock on the Competition (and on the Activity first when a
 per-athlete event limit spans the meet; always the Activity, then the Competition, then the Team, then a
 Substitution, so two services never wait on each other in opposite orders) and backed up by the models'
-unique constraints.
+unique constraints. The lock is held only for what it guards: an entry is judged before the lock on everything
+it can be (a refused one never queues for it), and under the lock only what concurrent writers can change is
+checked again before the write (see `team_register`).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -67,15 +70,20 @@ def require_manager(actor, unit: Unit) -> None:
         )
 
 
-def lock_competition(competition_id: int) -> Competition:
+def lock_competition(competition_id: int, activity: Activity | None = None) -> Competition:
     """Lock the Competition row (and the Activity row first when a per-athlete event limit spans the meet).
 
-    The Activity lock makes the events-per-athlete count safe across the meet's competitions.
+    The Activity lock makes the events-per-athlete count safe across the meet's competitions. `activity` is the
+    competition's activity when the caller has just read it: it tells whether the meet has a limit without another
+    query. The competition comes back with a fresh activity either way (the locked row when there is a limit).
     """
-    activity_id = Competition.objects.values_list("activity_id", flat=True).get(pk=competition_id)
-    activity = Activity.objects.get(pk=activity_id)
-    if activity.max_events_per_athlete is not None:
-        activity = lock_one(Activity, activity_id)
+    if activity is None:
+        activity_id = Competition.objects.values_list("activity_id", flat=True).get(pk=competition_id)
+        activity = Activity.objects.get(pk=activity_id)
+    if activity.max_events_per_athlete is None:
+        # select_related reads the activity without locking it (lock_one locks only the competition's row).
+        return lock_one(Competition, competition_id, select_related=["activity"])
+    activity = lock_one(Activity, activity.pk)
     competition = lock_one(Competition, competition_id)
     competition.activity = activity
     return competition
@@ -93,9 +101,32 @@ def _lowest_free_place(competition: Competition) -> int:
     return place
 
 
-def _check_entries_per_unit(competition: Competition, unit: Unit) -> None:
-    """Refuse one more active team for the unit when it has `entries_per_unit` already (under the competition lock)."""
-    entered = Team.objects.filter(competition=competition, unit=unit, status=Team.Status.ACTIVE).count()
+def _competition_for_checks(competition_id: int, unit: Unit) -> Competition:
+    """The competition, fresh and with its activity, counting in the same query the active teams that hold one of its
+    places (`places_taken`) and the unit's active teams (`unit_teams`): what the checks before the lock need."""
+    active = Q(teams__status=Team.Status.ACTIVE)
+    return (
+        Competition.objects.select_related("activity")
+        .annotate(
+            places_taken=Count("teams", filter=active & Q(teams__place_no__lte=F("capacity"))),
+            unit_teams=Count("teams", filter=active & Q(teams__unit=unit)),
+        )
+        .get(pk=competition_id)
+    )
+
+
+def _active_teams(competition: Competition) -> list[tuple[int, str]]:
+    """(unit id, name) of every active team of the competition: the entries-per-unit and name checks in one query."""
+    return list(Team.objects.filter(competition=competition, status=Team.Status.ACTIVE).values_list("unit_id", "name"))
+
+
+def _check_entries_per_unit(competition: Competition, unit: Unit, entered: int | None = None) -> None:
+    """Refuse one more active team for the unit when it has `entries_per_unit` already (under the competition lock).
+
+    `entered` is the unit's active teams when the caller has counted them, else they are counted here.
+    """
+    if entered is None:
+        entered = Team.objects.filter(competition=competition, unit=unit, status=Team.Status.ACTIVE).count()
     if entered >= competition.entries_per_unit:
         raise EntryRejected(
             [
@@ -116,34 +147,59 @@ def _no_places_left(competition: Competition) -> NoPlacesLeft:
     )
 
 
-def default_team_name(*, competition: Competition, unit: Unit) -> str:
+def default_team_name(*, competition: Competition, unit: Unit, names_in_use: set[str] | None = None) -> str:
     """The default team name: "<unit short name>队<n>" with the lowest n no active team of the competition uses.
 
     A team name is data shown on draws and certificates, so it stays Chinese whatever the reader's language.
+    `names_in_use` are the active teams' names when the caller has them already.
     """
     base = f"{unit.display_name}队"
-    used = set(
-        Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name__startswith=base).values_list(
-            "name", flat=True
+    if names_in_use is None:
+        names_in_use = set(
+            Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name__startswith=base).values_list(
+                "name", flat=True
+            )
         )
-    )
     number = 1
-    while f"{base}{number}" in used:
+    while f"{base}{number}" in names_in_use:
         number += 1
     return f"{base}{number}"
 
 
-def _check_name(competition: Competition, name: str, team: Team | None = None) -> None:
-    clash = Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name=name)
-    if team is not None:
-        clash = clash.exclude(pk=team.pk)
-    if clash.exists():
+def _check_name(
+    competition: Competition, name: str, team: Team | None = None, names_in_use: set[str] | None = None
+) -> None:
+    """Refuse a name an active team of the competition uses (but `team` itself); `names_in_use` saves the query."""
+    if names_in_use is None:
+        clash = Team.objects.filter(competition=competition, status=Team.Status.ACTIVE, name=name)
+        if team is not None:
+            clash = clash.exclude(pk=team.pk)
+        taken = clash.exists()
+    else:
+        taken = name in names_in_use
+    if taken:
         raise EntryRejected(
             [
                 _("A team named %(name)s is already entered in %(competition)s; choose another name.")
                 % {"name": name, "competition": competition.name}
             ]
         )
+
+
+def _clean_name(name: str) -> None:
+    """The rules of the name field alone (its length), so that a bad name is refused before the lock."""
+    try:
+        Team._meta.get_field("name").clean(name, None)
+    except ValidationError as exc:
+        raise EntryRejected(exc.messages) from exc
+
+
+def _check_members(
+    competition: Competition, unit: Unit, cadres: list[Cadre], team: Team | None = None, *, other_entries: bool = True
+) -> None:
+    problems = entry_problems(competition=competition, unit=unit, cadres=cadres, team=team, other_entries=other_entries)
+    if problems:
+        raise EntryRejected(problems)
 
 
 def _validated(team: Team) -> None:
@@ -158,29 +214,59 @@ def _validated(team: Team) -> None:
 def team_register(*, actor, competition: Competition, unit: Unit, name: str = "", members) -> Team:
     """Enter a unit's team of `members` (cadres or their ids) into a competition; nothing is saved on error.
 
-    The actor must be an active liaison of the unit or committee staff. Enforced under the Competition row
-    lock: the activity is published, registration has opened, the deadline has not passed, entries are not
-    locked; at most `entries_per_unit` active teams per unit; a free place among `capacity` (the team takes
-    the lowest free entry number); team size; every member an active cadre of the unit, of the right gender
-    and age, in no other team of the competition and within the meet's events-per-athlete limit.
+    The rules: the actor is an active liaison of the unit or committee staff; the activity is published,
+    registration has opened, the deadline has not passed, entries are not locked; the unit is active; at most
+    `entries_per_unit` active teams per unit; a free place among `capacity` (the team takes the lowest free entry
+    number); a valid name no active team of the competition uses (empty: the default name); team size; every
+    member an active cadre of the unit, of the right gender and age, in no other team of the competition and
+    within the meet's events-per-athlete limit.
+
+    Before the lock, in that order: the permission; the window, the unit, entries per unit and a free place (one
+    fresh read of the competition with both counts); the name as given (length, in use); the members (they
+    exist; `entry_problems` without the other entries: each an active cadre of the unit, gender, age, team size).
+    So a wrong entry never queues for the lock and the members are loaded and judged outside it; and once the
+    competition is full, the late requests are refused at the free-place check without queueing either.
+    Refusing there is safe: it rests on rows other transactions had committed, as if the request had come a
+    moment earlier; accepting is only ever decided under the lock.
+    Under the Competition row lock (the Activity first when the meet limits events per athlete), only what
+    concurrent writers can change, then the insert: the window (staff lock entries under this lock), entries per
+    unit and the (default) name (one query), the lowest free place (the capacity), and `entry_problems` in full:
+    one team per event and the events-per-athlete count (the only two queries: they read other entries, and the
+    Activity lock covers the count across the meet's competitions) and, again, the size, gender and age rules,
+    pure Python over the members already loaded, because `competition_update_settings` changes those settings
+    under this same lock. Not checked again: the permission, the unit and the members' own rows (unit, active
+    flag, gender, birth date), which no lock of ours guards, so an older read of them changes nothing. The unique
+    constraints on (competition, place_no) and (competition, name) among active teams and on (competition,
+    cadre) back the lock up.
+
     Writes an audit entry with the members. Raises NotPermitted, RegistrationClosed, NoPlacesLeft or
     EntryRejected (which lists every broken rule).
     """
     require_manager(actor, unit)
-    competition = lock_competition(competition.pk)
-    reason = team_entry_closed_reason(competition, timezone.now())
-    if reason:
-        raise RegistrationClosed(reason)
+    competition = _competition_for_checks(competition.pk, unit)
+    _check_open(competition)
     if not unit.is_active:
         raise NotPermitted(_("%(unit)s is no longer active.") % {"unit": unit.name})
-    _check_entries_per_unit(competition, unit)
-    place_no = _lowest_free_place(competition)
-    name = (name or "").strip() or default_team_name(competition=competition, unit=unit)
-    _check_name(competition, name)
+    _check_entries_per_unit(competition, unit, competition.unit_teams)
+    # Every place 1..capacity held (the same rule as `_lowest_free_place`, from the count above).
+    if competition.capacity is not None and competition.places_taken >= competition.capacity:
+        raise _no_places_left(competition)
+    name = (name or "").strip()
+    if name:
+        _clean_name(name)
+        _check_name(competition, name)
     cadres = _load_cadres(members)
-    problems = entry_problems(competition=competition, unit=unit, cadres=cadres)
-    if problems:
-        raise EntryRejected(problems)
+    _check_members(competition, unit, cadres, other_entries=False)
+
+    competition = lock_competition(competition.pk, competition.activity)
+    _check_open(competition)
+    active = _active_teams(competition)
+    _check_entries_per_unit(competition, unit, sum(1 for unit_id, _name in active if unit_id == unit.pk))
+    place_no = _lowest_free_place(competition)
+    names_in_use = {team_name for _unit_id, team_name in active}
+    name = name or default_team_name(competition=competition, unit=unit, names_in_use=names_in_use)
+    _check_name(competition, name, names_in_use=names_in_use)
+    _check_members(competition, unit, cadres)
     team = Team(
         competition=competition,
         unit=unit,
@@ -211,6 +297,12 @@ def team_register(*, actor, competition: Competition, unit: Unit, name: str = ""
     return team
 
 
+def _check_open(competition: Competition, hint: str = "") -> None:
+    reason = team_entry_closed_reason(competition, timezone.now())
+    if reason:
+        raise RegistrationClosed(f"{reason} {hint}" if hint else reason)
+
+
 def _add_members(team: Team, cadres: list[Cadre]) -> None:
     try:
         with transaction.atomic():
@@ -236,28 +328,36 @@ def lock_team(team: Team) -> tuple[Competition, Team]:
 def team_update_members(*, actor, team: Team, members, name: str | None = None) -> Team:
     """Change an active team's members (and, if given, its name) before the deadline; nothing saved on error.
 
-    The same rules as `team_register` apply to the new line-up. After the deadline members change only by a
-    substitution that staff approve. Audited with the old and new members. Raises NotPermitted,
-    RegistrationClosed, PortalError (withdrawn team) or EntryRejected.
+    The same rules as `team_register` apply to the new line-up, checked the same way: first without the lock (a
+    fresh read of the team: still entered, window open, the new name valid and free, the members' own rules),
+    then, under the Competition and Team row locks, only what concurrent writers can change (the team's status,
+    the window, the name, `entry_problems` in full). After the deadline members change only by a substitution
+    that staff approve. Audited with the old and new members. Raises NotPermitted, RegistrationClosed,
+    PortalError (withdrawn team) or EntryRejected.
     """
     require_manager(actor, team.unit)
-    competition, team = lock_team(team)
-    reason = team_entry_closed_reason(competition, timezone.now())
-    if reason:
-        raise RegistrationClosed(
-            reason + " " + _("After the deadline, ask for a substitution; the committee approves it.")
-        )
-    changes = {}
+    hint = _("After the deadline, ask for a substitution; the committee approves it.")
+    fresh = Team.objects.select_related("unit", "competition__activity").get(pk=team.pk)
+    if fresh.status != Team.Status.ACTIVE:
+        raise PortalError(_("Team %(team)s has been withdrawn.") % {"team": fresh.name})
+    _check_open(fresh.competition, hint)
     new_name = (name or "").strip()
-    if name is not None and new_name and new_name != team.name:
+    renaming = name is not None and bool(new_name) and new_name != fresh.name
+    if renaming:
+        _check_name(fresh.competition, new_name, fresh)
+        _clean_name(new_name)
+    cadres = _load_cadres(members)
+    _check_members(fresh.competition, fresh.unit, cadres, fresh, other_entries=False)
+
+    competition, team = lock_team(team)
+    _check_open(competition, hint)
+    changes = {}
+    if renaming and new_name != team.name:
         _check_name(competition, new_name, team)
         changes["name"] = [team.name, new_name]
         team.name = new_name
         _validated(team)
-    cadres = _load_cadres(members)
-    problems = entry_problems(competition=competition, unit=team.unit, cadres=cadres, team=team)
-    if problems:
-        raise EntryRejected(problems)
+    _check_members(competition, team.unit, cadres, team)
     before = [m.cadre for m in team.members.select_related("cadre")]
     new_ids = {c.pk for c in cadres}
     old_ids = {c.pk for c in before}
