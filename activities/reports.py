@@ -7,19 +7,17 @@ Definitions (also written on the About sheet):
   withdrawn) teams of the competitions of activities held; each team membership counts once, so a cadre in three
   competitions of a sports meet counts three times;
 - *medals* are places 1, 2, 3 and *points* the sum of team points of the placings of those competitions, credited
-  to the placing's unit; participations are credited to the cadre's unit.
+  to the placing's unit; participations are credited to the unit the cadre was in during the period.
 
 Every figure is an aggregate the database computes; the number of queries does not depend on the data.
 """
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import ExtractMonth
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.models import Cadre, Unit
 from portal.reports.builder import Column
-from portal.reports.registry import ReportContribution, register
+from portal.reports.registry import ReportContribution, participation_rows, register
 
 from .models import Activity, Competition, Placing, Registration, Team, TeamMember
 
@@ -51,10 +49,6 @@ def team_places(period):
     return TeamMember.objects.filter(_held(period, "competition__activity__"), team__status=Team.Status.ACTIVE)
 
 
-def _participants(signups, members) -> Q:
-    return Q(pk__in=signups.values("cadre_id")) | Q(pk__in=members.values("cadre_id"))
-
-
 class SubqueryCount(Subquery):
     """COUNT over a correlated queryset as a scalar subquery (no GROUP BY needed)."""
 
@@ -65,36 +59,18 @@ class SubqueryCount(Subquery):
 
 
 def _per_activity_counts() -> dict:
-    """Correlated counts for one row per activity, each a handful of index lookups by activity.
-
-    Distinct cadres over sign-ups and team members together use inclusion-exclusion, |A ∪ B| = |A| + |B| - |A ∩ B|:
-    a cadre who signed up and also plays in a team is one cadre reached (a cadre holds at most one live sign-up per
-    activity, so confirmed sign-ups are distinct cadres already). A Cadre subquery filtered by "signed up or in a
-    team" would scan every cadre for every activity; units are few, so units reached are counted from the units.
-    """
+    """Correlated counts for one row per activity, each a handful of index lookups by activity; the distinct
+    cadres and units come from the participation snapshot (figures["per_activity"])."""
     activity = OuterRef("pk")
-    confirmed = Q(status=Registration.Status.CONFIRMED)
-    entered = Q(team__status=Team.Status.ACTIVE)
-    signups = Registration.objects.filter(confirmed, activity=activity)
-    members = TeamMember.objects.filter(entered, competition__activity=activity)
-    also_in_a_team = Exists(
-        TeamMember.objects.filter(entered, competition__activity=OuterRef("activity"), cadre=OuterRef("cadre"))
-    )
-    units_reached = Unit.objects.filter(is_active=True).filter(
-        Exists(Registration.objects.filter(confirmed, activity=OuterRef(activity), cadre__unit=OuterRef("pk")))
-        | Exists(
-            TeamMember.objects.filter(entered, competition__activity=OuterRef(activity), cadre__unit=OuterRef("pk"))
-        )
-    )
     return {
         "competitions_n": SubqueryCount(Competition.objects.filter(activity=activity)),
         "teams_n": SubqueryCount(Team.objects.filter(competition__activity=activity, status=Team.Status.ACTIVE)),
-        "signups_n": SubqueryCount(signups),
-        "members_n": SubqueryCount(members),
-        "cadres_n": SubqueryCount(signups)
-        + SubqueryCount(members, "cadre", distinct=True)
-        - SubqueryCount(signups.filter(also_in_a_team)),
-        "units_n": SubqueryCount(units_reached),
+        "signups_n": SubqueryCount(
+            Registration.objects.filter(activity=activity, status=Registration.Status.CONFIRMED)
+        ),
+        "members_n": SubqueryCount(
+            TeamMember.objects.filter(competition__activity=activity, team__status=Team.Status.ACTIVE)
+        ),
     }
 
 
@@ -103,77 +79,60 @@ class ActivitiesContribution(ReportContribution):
     title = gettext_lazy("Activities")
     order = 10
 
-    def reached_cadres(self, period):
-        return _participants(sign_ups(period), team_places(period))
+    def participations(self, period):
+        """Confirmed sign-ups and members of entered teams, per kind of activity and per activity."""
+        return [
+            participation_rows(
+                sign_ups(period),
+                cadre="cadre_id",
+                category="activity__kind",
+                when="activity__starts_at",
+                item="activity_id",
+            ),
+            participation_rows(
+                team_places(period),
+                cadre="cadre_id",
+                category="competition__activity__kind",
+                when="competition__activity__starts_at",
+                item="competition__activity_id",
+            ),
+        ]
 
-    def figures(self, period) -> dict:
-        """Activities held, person-times, per kind, per unit (participations, medals, points) and per month.
-
-        Seven queries: activities by kind, sign-ups and team members by kind, distinct cadres and units by kind,
-        participations by unit (two), medals and points by unit, participations by month (two).
-        """
-        signups, members = sign_ups(period), team_places(period)
+    def figures(self, period, participation) -> dict:
+        """Activities held per kind, the breakdown per kind (from the participation snapshot), medals and points
+        per unit. Three queries: activities by kind, individual sign-ups (the rest are team places), medals."""
         held_by_kind = dict(held_activities(period).order_by().values_list("kind").annotate(n=Count("pk")))
-        signups_by_kind = dict(signups.order_by().values_list("activity__kind").annotate(n=Count("pk")))
-        members_by_kind = dict(members.order_by().values_list("competition__activity__kind").annotate(n=Count("pk")))
-        reach = self._reach_by_kind(signups, members)
+        individual = sign_ups(period).count()
         rows = []
         for kind, label in Activity.Kind.choices:
+            reach = participation.by_category.get(kind)
             rows.append(
                 {
                     "key": kind,
                     "label": str(label),
                     "activities_held": held_by_kind.get(kind, 0),
-                    "participations": signups_by_kind.get(kind, 0) + members_by_kind.get(kind, 0),
-                    "cadres_reached": reach[f"{kind}_cadres"],
-                    "units_reached": reach[f"{kind}_units"],
+                    "participations": reach.participations if reach else 0,
+                    "cadres_reached": reach.cadres_reached if reach else 0,
+                    "units_reached": reach.units_reached if reach else 0,
                 }
             )
-        total = {
-            "activities_held": sum(held_by_kind.values()),
-            "participations": sum(signups_by_kind.values()) + sum(members_by_kind.values()),
-            "cadres_reached": reach["all_cadres"],
-            "units_reached": reach["all_units"],
-        }
+        total = {"activities_held": sum(held_by_kind.values()), **participation.total.as_dict()}
         return {
             **total,
-            "individual_participations": sum(signups_by_kind.values()),
-            "team_participations": sum(members_by_kind.values()),
+            "individual_participations": individual,
+            "team_participations": participation.total.participations - individual,
             "breakdown": {
                 "title": _("Activities by kind"),
                 "label": _("Kind of activity"),
                 "rows": rows,
                 "total": total,
             },
-            "units": self._by_unit(period, signups, members),
-            "by_month": self._by_month(signups, members),
+            "units": self._medals_by_unit(period),
+            "per_activity": participation.by_item,
         }
 
     @staticmethod
-    def _reach_by_kind(signups, members) -> dict:
-        """Distinct cadres and distinct active units, per kind and overall, in one query over the participants."""
-        aggregates = {}
-        for kind in [*Activity.Kind.values, "all"]:
-            if kind == "all":
-                took_part = _participants(signups, members)
-            else:
-                took_part = _participants(
-                    signups.filter(activity__kind=kind), members.filter(competition__activity__kind=kind)
-                )
-            aggregates[f"{kind}_cadres"] = Count("pk", filter=took_part)
-            aggregates[f"{kind}_units"] = Count("unit", distinct=True, filter=took_part & Q(unit__is_active=True))
-        return Cadre.objects.filter(_participants(signups, members)).aggregate(**aggregates)
-
-    @staticmethod
-    def _by_unit(period, signups, members) -> dict:
-        units: dict = {}
-
-        def row(unit_id):
-            return units.setdefault(unit_id, {"participations": 0, "gold": 0, "silver": 0, "bronze": 0, "points": 0})
-
-        for source in (signups, members):
-            for unit_id, count in source.order_by().values_list("cadre__unit_id").annotate(n=Count("pk")):
-                row(unit_id)["participations"] += count
+    def _medals_by_unit(period) -> dict:
         medals = (
             Placing.objects.filter(_held(period, "competition__activity__"))
             .order_by()
@@ -185,20 +144,10 @@ class ActivitiesContribution(ReportContribution):
                 points=Sum("points"),
             )
         )
-        for unit_id, gold, silver, bronze, points in medals:
-            row(unit_id).update(gold=gold, silver=silver, bronze=bronze, points=points or 0)
-        return units
-
-    @staticmethod
-    def _by_month(signups, members) -> dict:
-        months: dict = {}
-        for source, field in ((signups, "activity__starts_at"), (members, "competition__activity__starts_at")):
-            per_month = (
-                source.order_by().annotate(month=ExtractMonth(field)).values_list("month").annotate(n=Count("pk"))
-            )
-            for month, count in per_month:
-                months[month] = months.get(month, 0) + count
-        return months
+        return {
+            unit_id: {"gold": gold, "silver": silver, "bronze": bronze, "points": points or 0}
+            for unit_id, gold, silver, bronze, points in medals
+        }
 
     def definitions(self):
         return [
@@ -227,7 +176,8 @@ class ActivitiesContribution(ReportContribution):
         ]
 
     def write_sheet(self, workbook, period, *, figures, writer) -> None:
-        """One row per activity held, oldest first, streamed from one query with per-activity subquery counts."""
+        """One row per activity held, oldest first, streamed from one query with per-activity subquery counts;
+        cadres and units reached per activity come from the snapshot (as of the period)."""
         sheet = writer(
             workbook,
             _("Activities"),
@@ -252,6 +202,7 @@ class ActivitiesContribution(ReportContribution):
             .order_by("starts_at", "pk")
             .annotate(**_per_activity_counts())
             .values_list(
+                "pk",
                 "starts_at",
                 "title",
                 "kind",
@@ -261,12 +212,12 @@ class ActivitiesContribution(ReportContribution):
                 "teams_n",
                 "signups_n",
                 "members_n",
-                "cadres_n",
-                "units_n",
             )
         )
+        per_activity = figures.get("per_activity", {})
         sums = [0] * 5
         for (
+            pk,
             starts_at,
             title,
             kind,
@@ -276,9 +227,9 @@ class ActivitiesContribution(ReportContribution):
             teams,
             signups_n,
             members_n,
-            cadres,
-            units,
         ) in rows.iterator(chunk_size=500):
+            reach = per_activity.get(pk)
+            cadres, units = (reach.cadres_reached, reach.units_reached) if reach else (0, 0)
             counts = (competitions, teams, signups_n, members_n, signups_n + members_n)
             labels = (str(kinds.get(kind, kind)), str(statuses.get(status, status)))
             sheet.row([starts_at, title, *labels, venue, *counts, cadres, units])

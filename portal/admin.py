@@ -5,21 +5,48 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import credentials, services
+from . import credentials, history, services
 from .admin_tools import AuditedAdminMixin, ParsedInitialMixin
 from .errors import PortalError
-from .models import Cadre, Unit
+from .models import Cadre, CadreTenure, Unit, UnitActiveSpan
 from .phones import normalize_phone
 
 User = get_user_model()
+
+
+HISTORY_ORDER = [F("started_at").asc(nulls_first=True), "pk"]
+
+
+def history_table(spans, *, with_unit: bool):
+    """The recorded active spans as a read-only list (written by the services, portal.history)."""
+    rows = []
+    for span in spans:
+        start = date_format(timezone.localtime(span.started_at), "SHORT_DATETIME_FORMAT") if span.started_at else ""
+        end = date_format(timezone.localtime(span.ended_at), "SHORT_DATETIME_FORMAT") if span.ended_at else ""
+        rows.append(
+            (
+                span.unit.name if with_unit else "",
+                start or gettext("since records began"),
+                end or gettext("now"),
+            )
+        )
+    if not rows:
+        return gettext("Nothing recorded: active since records began while marked active.")
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join("", "<li>{} {} – {}</li>", rows),
+    )
 
 
 @admin.register(Unit)
@@ -35,7 +62,11 @@ class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
     # services.units_set_active (audited): is_active is read-only on the form.
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "is_active"] if obj is not None else readonly
+        return [*readonly, "is_active", "active_history"] if obj is not None else readonly
+
+    @admin.display(description=_("active"))
+    def active_history(self, unit):
+        return history_table(UnitActiveSpan.objects.filter(unit=unit).order_by(*HISTORY_ORDER), with_unit=False)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -44,6 +75,12 @@ class UnitAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new unit counts in the reports from now on, not in the periods before it existed.
+            history.units_started([obj.pk])
 
     def _set_active(self, request, queryset, active: bool):
         try:
@@ -157,15 +194,22 @@ class CadreAdmin(ParsedInitialMixin, admin.ModelAdmin):
     autocomplete_fields = ["unit"]
     list_per_page = 50
     ordering = ["unit__sort_order", "unit__code", "employee_no"]
-    readonly_fields = ["must_change_password", "created_at", "updated_at"]
+    readonly_fields = ["must_change_password", "created_at", "updated_at", "tenure_history"]
     actions = ["activate", "deactivate", "make_liaison", "revoke_liaison", "reset_password"]
     fieldsets = [
         (None, {"fields": ["employee_no", "name", "gender", "birth_date", "unit", "position", "political_status"]}),
         (_("Contact"), {"fields": ["phone", "car_plate"]}),
         (_("Talents"), {"fields": ["talents"]}),
         (_("Roles and status"), {"fields": ["is_liaison", "is_active", "must_change_password"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at", "tenure_history"], "classes": ["collapse"]}),
     ]
+
+    @admin.display(description=_("units and activity over time"))
+    def tenure_history(self, cadre):
+        if cadre.pk is None:
+            return "—"
+        tenures = CadreTenure.objects.filter(cadre=cadre).select_related("unit").order_by(*HISTORY_ORDER)
+        return history_table(tenures, with_unit=True)
 
     # A cadre is never deleted (teams, sign-ups and the audit trail point at them): deactivate instead.
     def get_actions(self, request):

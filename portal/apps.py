@@ -14,6 +14,11 @@ class PortalConfig(AppConfig):
         # Before any URL module is imported: every app's URL patterns use `<id:pk>`.
         register_url_converters()
 
+        # The unit page's cached list of cadres is keyed on its unit's stamp, which every cadre write moves.
+        from .services import connect_roster_stamps
+
+        connect_roster_stamps()
+
         # Permissions only exist after migrate has created them, so grants run after every migrate.
         post_migrate.connect(grant_role_permissions, dispatch_uid="portal.grant_role_permissions")
 
@@ -25,3 +30,9 @@ class PortalConfig(AppConfig):
         from .reports.registry import autodiscover_reports
 
         autodiscover_reports()
+
+        # Staff changes during the demo season: registered first, so every app's season sees who was where.
+        from .demo_history import seed_staff_changes
+        from .demo_registry import register_demo_seeder
+
+        register_demo_seeder("staff changes", seed_staff_changes)

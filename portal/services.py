@@ -5,9 +5,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import history
 from .audit import audit_record
 from .errors import PortalError
-from .locking import lock_rows
+from .locking import lock_one, lock_rows
 from .models import Cadre
 from .phones import normalize_phone
 
@@ -70,6 +71,8 @@ def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadr
         cadre.user = user
         cadre.must_change_password = True
     cadre.full_clean()
+    # Locked: the unit and activation before this save decide the history written below.
+    stored = None if creating else lock_one(Cadre, cadre.pk, missing_ok=True)
     if not creating:
         user = cadre.user
         if user.username != cadre.employee_no:
@@ -77,6 +80,12 @@ def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadr
         user.is_active = cadre.is_active
         user.save(update_fields=["username", "is_active"])
     cadre.save()
+    # The reports count a cadre where and while they were active (portal.history).
+    if creating:
+        if cadre.is_active:
+            history.cadres_started({cadre.pk: cadre.unit_id})
+    elif stored is not None:
+        history.cadre_changed(cadre, unit_id=stored.unit_id, is_active=stored.is_active)
     audit_record(actor=actor, action="cadre.create" if creating else "cadre.update", obj=cadre)
     return cadre
 
@@ -88,6 +97,12 @@ def cadres_set_active(*, actor, cadres, active: bool) -> int:
     ids = [c.pk for c in changed]
     Cadre.objects.filter(pk__in=ids).update(is_active=active)
     User.objects.filter(cadre__in=ids).update(is_active=active)
+    units_roster_changed(c.unit_id for c in changed)
+    units = {c.pk: c.unit_id for c in changed}
+    if active:
+        history.cadres_started(units)
+    else:
+        history.cadres_ended(units)
     for cadre in changed:
         audit_record(actor=actor, action="cadre.activate" if active else "cadre.deactivate", obj=cadre)
     return len(changed)
@@ -103,6 +118,7 @@ def cadres_set_liaison(*, actor, cadres, liaison: bool) -> int:
             raise PortalError(_("Inactive cadres cannot be liaisons: %(names)s") % {"names": ", ".join(inactive)})
     changed = list(candidates)
     Cadre.objects.filter(pk__in=[c.pk for c in changed]).update(is_liaison=liaison)
+    units_roster_changed(c.unit_id for c in changed)
     for cadre in changed:
         audit_record(actor=actor, action="cadre.liaison_grant" if liaison else "cadre.liaison_revoke", obj=cadre)
     return len(changed)
@@ -124,6 +140,10 @@ def units_set_active(*, actor, units, active: bool) -> int:
         raise NotPermitted(_("Only committee staff can activate or deactivate units."))
     changed = lock_rows(Unit.objects.exclude(is_active=active), [u.pk for u in units])
     Unit.objects.filter(pk__in=[u.pk for u in changed]).update(is_active=active)
+    if active:
+        history.units_started([u.pk for u in changed])
+    else:
+        history.units_ended([u.pk for u in changed])
     for unit in changed:
         audit_record(
             actor=actor,
@@ -146,3 +166,43 @@ def password_change(*, user, new_password: str) -> None:
     user.save(update_fields=["password"])
     Cadre.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
     audit_record(actor=user, action="user.password_change", obj=user, object_type="auth.user")
+
+
+def units_roster_changed(unit_ids) -> None:
+    """Mark the units' lists of cadres as changed (their `updated_at`), inside the caller's transaction.
+
+    The unit page keeps its list of cadres in the cache under the unit's `updated_at` (selectors.unit_page_state),
+    so every write of cadres that bypasses Cadre.save (bulk updates) calls this; saves and deletes do through the
+    signal receivers below. No audit entry: it records no decision.
+    """
+    from django.utils import timezone
+
+    from .models import Unit
+
+    ids = {pk for pk in unit_ids if pk is not None}
+    if ids:
+        Unit.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+def _remember_cadre_unit(sender, instance, raw=False, **kwargs):
+    # A cadre moved to another unit leaves the old unit's list too.
+    if not raw and not instance._state.adding and instance.pk is not None:
+        instance._portal_unit_before = sender.objects.filter(pk=instance.pk).values_list("unit_id", flat=True).first()
+
+
+def _cadre_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        units_roster_changed([instance.unit_id, getattr(instance, "_portal_unit_before", None)])
+
+
+def _cadre_deleted(sender, instance, **kwargs):
+    units_roster_changed([instance.unit_id])
+
+
+def connect_roster_stamps():
+    """Called from PortalConfig.ready(): every save and delete of a cadre marks its unit's list as changed."""
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    pre_save.connect(_remember_cadre_unit, sender=Cadre, dispatch_uid="portal.remember_cadre_unit")
+    post_save.connect(_cadre_saved, sender=Cadre, dispatch_uid="portal.cadre_saved")
+    post_delete.connect(_cadre_deleted, sender=Cadre, dispatch_uid="portal.cadre_deleted")

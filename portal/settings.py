@@ -233,6 +233,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Told (besides the committee staff with an e-mail address) when a summary report fails for a reason a retry would
+# not cure: a comma-separated list of addresses.
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import history
 from ..audit import audit_record
 from ..models import Cadre, Unit
-from ..services import initial_password_hash
+from ..services import initial_password_hash, units_roster_changed
 from .cells import _CellParser
 from .columns import _COLUMNS_BY_KEY, ROSTER_COLUMNS, _Vocabulary
 from .errors import RosterImportError, RowError, _CellError
@@ -210,7 +211,9 @@ def _existing_cadres(employee_nos: list[str]) -> dict[str, dict]:
     existing = {}
     for chunk in _chunks(employee_nos):
         for values in (
-            Cadre.objects.filter(employee_no__in=chunk).order_by().values("user_id", "employee_no", *_DATA_FIELDS)
+            Cadre.objects.filter(employee_no__in=chunk)
+            .order_by()
+            .values("pk", "user_id", "employee_no", "is_active", *_DATA_FIELDS)
         ):
             existing[values["employee_no"]] = values
     return existing
@@ -246,6 +249,7 @@ def _write(records: list[dict], existing: dict[str, dict], units: _UnitDirectory
         for unit in new_units:
             unit.pk = pks[unit.code]
         summary.units_created = [unit.name for unit in new_units]
+        history.units_started([unit.pk for unit in new_units])
     for record in records:
         unit = record.pop("unit")
         record["unit_id"] = unit.pk if isinstance(unit, _NewUnit) else unit
@@ -271,9 +275,13 @@ def _write(records: list[dict], existing: dict[str, dict], units: _UnitDirectory
             ],
             batch_size=BATCH_SIZE,
         )
+        created_ids = {}
+        for chunk in _chunks([record["employee_no"] for record in to_create]):
+            created_ids.update(Cadre.objects.filter(employee_no__in=chunk).values_list("pk", "unit_id"))
+        history.cadres_started(created_ids)
         summary.created = len(to_create)
 
-    changed_objects, changed_fields = [], set()
+    changed_objects, changed_fields, moves = [], set(), {}
     for record in records:
         stored = existing.get(record["employee_no"])
         if stored is None:
@@ -285,9 +293,14 @@ def _write(records: list[dict], existing: dict[str, dict], units: _UnitDirectory
         changed_fields.update(changes)
         values = {name: stored[name] for name in _DATA_FIELDS} | changes
         changed_objects.append(Cadre(user_id=stored["user_id"], employee_no=record["employee_no"], **values))
+        if "unit_id" in changes and stored.get("is_active"):
+            moves[stored["pk"]] = (stored["unit_id"], changes["unit_id"])
     if changed_objects:
         _update_cadres(changed_objects, [name.removesuffix("_id") for name in _DATA_FIELDS if name in changed_fields])
         summary.updated = len(changed_objects)
+    history.cadres_moved(moves)
+    # The unit pages cache their lists of cadres per unit version: every unit the import touched has changed.
+    units_roster_changed({record["unit_id"] for record in records} | {old for old, _new in moves.values()})
     return summary
 
 

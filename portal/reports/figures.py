@@ -1,97 +1,121 @@
-"""The figures of a period across every contribution, computed by the database.
+"""The figures of a period across every contribution, as they stood in the period.
 
-Person-times add up across apps; distinct cadres and units do not, so they are counted once over the union of
-every app's participants (the OR of their `reached_cadres` filters), in one query.
+Person-times add up across apps; distinct cadres and units do not, so they are counted once over every app's
+participation rows together (portal.reports.snapshot materialises them once per build). Rosters, units and the
+unit a cadre counts for are those of the period (portal.CadreTenure, portal.UnitActiveSpan), so regenerating a
+past period later gives the same figures.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import reduce
-from operator import or_
 
-from django.db.models import Count, Q
-
-from ..models import Cadre, Unit
+from ..models import Unit
 from .periods import Period
-from .registry import STANDARD_UNIT_KEYS, ReportContribution, contributions
+from .registry import MEDAL_KEYS, ReportContribution, contributions
+from .snapshot import SnapshotFigures, SourceFigures, snapshot_figures
+
+HEADLINE_KEYS = (
+    "activities_held",
+    "participations",
+    "cadres_reached",
+    "active_cadres",
+    "reach",
+    "units_reached",
+    "active_units",
+    "coverage",
+    "volunteers",
+    "cost",
+)
 
 
 @dataclass
 class PeriodFigures:
-    """Totals of a period plus each contribution's own figures (keyed by contribution key)."""
+    """Totals of a period plus each contribution's own figures (keyed by contribution key).
+
+    `previous` holds the totals of the period before (the previous quarter or year) when asked for.
+    """
 
     period: Period
     totals: dict
     apps: dict
     contributions: list
-    reached_q: Q | None
+    snapshot: SnapshotFigures
+    previous: dict | None = None
 
 
-def _reached_q(period: Period, contribs: list[ReportContribution]) -> Q | None:
-    filters = [q for q in (c.reached_cadres(period) for c in contribs) if q is not None]
-    return reduce(or_, filters) if filters else None
+def _optional_sum(values, start):
+    """The sum of the figures apps gave, or None when no app records it (shown as "not yet recorded")."""
+    given = [value for value in values if value is not None]
+    return sum(given, start) if given else None
 
 
-def period_figures(period: Period, contribs: list[ReportContribution] | None = None) -> PeriodFigures:
+def period_figures(
+    period: Period, contribs: list[ReportContribution] | None = None, *, with_previous: bool = False
+) -> PeriodFigures:
     """Every contribution's figures and the combined totals; a fixed number of queries whatever the data.
 
-    Totals: activities_held and participations (sums), cost (sum, None when no app reports one), cadres_reached
-    and units_reached (distinct over every app; units counted only while active), active_units, active_cadres,
-    coverage (units reached / active units) and reach (cadres reached / active cadres), None when dividing by 0.
+    Totals: activities_held (sum over apps), participations, cadres_reached and units_reached (over every app's
+    rows, cadres on the period's roster only), active_cadres and active_units (as of the period), coverage and
+    reach (None when dividing by 0), cost and volunteers (None when no app records them), by_month.
     """
     contribs = contributions() if contribs is None else contribs
-    apps = {c.key: c.figures(period) for c in contribs}
-    reached_q = _reached_q(period, contribs)
-    reached = {"cadres": 0, "units": 0}
-    if reached_q is not None:
-        reached = Cadre.objects.filter(reached_q).aggregate(
-            cadres=Count("pk"), units=Count("unit", distinct=True, filter=Q(unit__is_active=True))
+    snapshot = snapshot_figures(period, {c.key: c.participations(period) for c in contribs})
+    apps = {c.key: c.figures(period, snapshot.sources.get(c.key, SourceFigures())) for c in contribs}
+    totals = _totals(snapshot, apps)
+    previous = None
+    if with_previous:
+        # Only the headline totals of the period before: one lighter pass over its participation.
+        earlier = period.previous()
+        earlier_snapshot = snapshot_figures(
+            earlier, {c.key: c.participations(earlier) for c in contribs}, totals_only=True
         )
-    base = Unit.objects.filter(is_active=True).aggregate(
-        units=Count("pk", distinct=True), cadres=Count("cadres", filter=Q(cadres__is_active=True))
+        previous = _totals(earlier_snapshot, {c.key: c.figures(earlier, SourceFigures()) for c in contribs})
+    return PeriodFigures(
+        period=period, totals=totals, apps=apps, contributions=contribs, snapshot=snapshot, previous=previous
     )
-    costs = [f["cost"] for f in apps.values() if f.get("cost") is not None]
+
+
+def _totals(snapshot: SnapshotFigures, apps: dict) -> dict:
     totals = {
         "activities_held": sum(f.get("activities_held", 0) for f in apps.values()),
-        "participations": sum(f.get("participations", 0) for f in apps.values()),
-        "cost": sum(costs, Decimal(0)) if costs else None,
-        "cadres_reached": reached["cadres"],
-        "units_reached": reached["units"],
-        "active_units": base["units"],
-        "active_cadres": base["cadres"],
+        "participations": snapshot.total.participations,
+        "cost": _optional_sum((f.get("cost") for f in apps.values()), Decimal(0)),
+        "volunteers": _optional_sum((f.get("volunteers") for f in apps.values()), 0),
+        "cadres_reached": snapshot.total.cadres_reached,
+        "units_reached": snapshot.total.units_reached,
+        "active_units": len(snapshot.active_units),
+        "active_cadres": snapshot.active_cadres,
+        "by_month": snapshot.by_month,
     }
     totals["coverage"] = totals["units_reached"] / totals["active_units"] if totals["active_units"] else None
     totals["reach"] = totals["cadres_reached"] / totals["active_cadres"] if totals["active_cadres"] else None
-    by_month = defaultdict(int)
-    for figures in apps.values():
-        for month, count in figures.get("by_month", {}).items():
-            by_month[month] += count
-    totals["by_month"] = dict(by_month)
-    return PeriodFigures(period=period, totals=totals, apps=apps, contributions=contribs, reached_q=reached_q)
+    return totals
 
 
 def per_unit_figures(figures: PeriodFigures) -> dict:
-    """{unit_id: participations, medals, points summed over the apps, plus cadres_reached}; two queries at most."""
-    merged: dict = defaultdict(lambda: dict.fromkeys(STANDARD_UNIT_KEYS, 0) | {"cadres_reached": 0})
+    """{unit_id: participations, cadres_reached, active_cadres, medals and points summed over the apps}; no query.
+
+    Every unit active during the period has a row, and so has any unit credited with person-times or medals.
+    """
+    merged: dict = {}
+    for unit_id, values in figures.snapshot.units.items():
+        merged[unit_id] = {
+            "participations": values.participations,
+            "cadres_reached": values.cadres_reached,
+            "active_cadres": values.active_cadres,
+            **dict.fromkeys(MEDAL_KEYS, 0),
+        }
     for app_figures in figures.apps.values():
         for unit_id, values in app_figures.get("units", {}).items():
-            row = merged[unit_id]
-            for key in STANDARD_UNIT_KEYS:
+            row = merged.setdefault(
+                unit_id,
+                {"participations": 0, "cadres_reached": 0, "active_cadres": 0, **dict.fromkeys(MEDAL_KEYS, 0)},
+            )
+            for key in MEDAL_KEYS:
                 row[key] += values.get(key) or 0
-    if figures.reached_q is not None:
-        reached = (
-            Cadre.objects.filter(figures.reached_q)
-            .order_by()
-            .values("unit_id")
-            .annotate(n=Count("pk"))
-            .values_list("unit_id", "n")
-        )
-        for unit_id, count in reached:
-            merged[unit_id]["cadres_reached"] = count
-    return dict(merged)
+    return merged
 
 
 @dataclass
@@ -106,6 +130,7 @@ class UnitRow:
     silver: int
     bronze: int
     points: Decimal
+    active_in_period: bool = True
 
     @property
     def reach(self):
@@ -117,27 +142,24 @@ class UnitRow:
 
 
 def unit_rows(figures: PeriodFigures):
-    """One UnitRow per active unit in display order, streamed from the database (one query, not one per unit)."""
+    """One UnitRow per unit active during the period (and any other unit credited with figures, flagged), in
+    display order; their sums equal the Summary's totals. One query (the units' names)."""
     per_unit = per_unit_figures(figures)
-    empty = dict.fromkeys(STANDARD_UNIT_KEYS, 0) | {"cadres_reached": 0}
     kinds = dict(Unit.Kind.choices)
-    units = (
-        Unit.objects.filter(is_active=True)
-        .annotate(active_cadres=Count("cadres", filter=Q(cadres__is_active=True)))
-        .order_by("sort_order", "code")
-        .values_list("pk", "name", "kind", "active_cadres")
-    )
-    for pk, name, kind, active_cadres in units.iterator(chunk_size=500):
-        values = per_unit.get(pk, empty)
+    units = Unit.objects.filter(pk__in=list(per_unit)).order_by("sort_order", "code").values_list("pk", "name", "kind")
+    active_units = figures.snapshot.active_units
+    for pk, name, kind in units:
+        values = per_unit[pk]
         yield UnitRow(
             unit_id=pk,
             name=name,
             kind=str(kinds.get(kind, kind)),
-            active_cadres=active_cadres,
+            active_cadres=values["active_cadres"],
             participations=values["participations"],
             cadres_reached=values["cadres_reached"],
             gold=values["gold"],
             silver=values["silver"],
             bronze=values["bronze"],
             points=Decimal(values["points"] or 0),
+            active_in_period=pk in active_units,
         )

@@ -54,6 +54,12 @@ class Period:
             return Period(self.year - 1, 4)
         return Period(self.year, self.quarter - 1)
 
+    def previous(self) -> Period:
+        """The period of the same length just before: the previous quarter, or the previous whole year."""
+        if self.quarter is None:
+            return Period(self.year - 1)
+        return self.previous_quarter()
+
     def next_quarter(self) -> Period:
         if self.quarter in (None, 4):
             return Period(self.year + 1, 1)

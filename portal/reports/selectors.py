@@ -16,6 +16,7 @@ from .charts import horizontal_bars, vertical_bars
 from .figures import per_unit_figures, period_figures
 from .models import Report
 from .periods import Period
+from .services import download_name
 
 TOP_UNITS = 10
 
@@ -52,13 +53,20 @@ class PeriodReports:
         return [report for report in self.reports if report.pk not in current]
 
 
+def for_display(report: Report) -> Report:
+    """The report with `download_name`, the file name its download gets: the page shows how to check a copy of
+    that file against its SHA-256 checksum, with the file's own name in the commands."""
+    report.download_name = download_name(report)
+    return report
+
+
 def reports_by_period() -> list[PeriodReports]:
     """Every report grouped by period (newest period first), each with its current version per language; one query."""
     reports = Report.objects.select_related("requested_by", "requested_by__cadre").order_by(
         "-year", "quarter", "-version"
     )
     groups: dict[tuple, PeriodReports] = {}
-    for report in reports:
+    for report in map(for_display, reports):
         key = (report.year, report.quarter)
         groups.setdefault(key, PeriodReports(period=report.period)).reports.append(report)
     # Newest year first; inside a year the whole-year report leads, then Q4 down to Q1.
@@ -78,7 +86,7 @@ def with_current_flag(queryset):
 
 def report_for_status(pk: int) -> Report:
     """The report shown by the polling status fragment (raises Report.DoesNotExist)."""
-    return Report.objects.select_related("requested_by", "requested_by__cadre").get(pk=pk)
+    return for_display(Report.objects.select_related("requested_by", "requested_by__cadre").get(pk=pk))
 
 
 def dashboard(now=None) -> dict:

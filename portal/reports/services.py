@@ -13,14 +13,19 @@ import hashlib
 import logging
 import tempfile
 import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from smtplib import SMTPException
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,16 +33,21 @@ from django.utils.translation import gettext as _
 from ..audit import audit_record
 from ..errors import PortalError
 from ..locking import lock_one
+from ..permissions import COMMITTEE_STAFF_GROUP
 from ..queueing import enqueue_job
 from .builder import BuildContext, build_workbook
 from .models import Report, requester_label
 from .periods import Period
 
 logger = logging.getLogger(__name__)
+User = get_user_model()
 
 # Celery limits of the generate_report task; a report running longer than the hard limit has lost its worker.
 REPORT_SOFT_TIME_LIMIT = 300
 REPORT_TIME_LIMIT = 330
+# PostgreSQL cancels any one statement of a build after this long, before Celery's limits fire: a cancelled
+# statement leaves the connection usable, so the failure can be recorded with its true reason.
+REPORT_STATEMENT_TIMEOUT = REPORT_SOFT_TIME_LIMIT - 20
 STUCK_GRACE = timedelta(seconds=60)
 # A queued report whose message never reached a worker (e.g. Redis lost it) is given up after this long.
 QUEUED_TIMEOUT = timedelta(hours=24)
@@ -158,6 +168,29 @@ def report_fail(*, report_id: int, message: str, from_statuses=(Report.Status.QU
     return True
 
 
+def report_fail_and_notify(
+    *, report_id: int, reason: Callable[[], str], from_statuses=(Report.Status.QUEUED, Report.Status.RUNNING)
+) -> bool:
+    """Mark the report failed for a reason generating it again would not cure (too slow, a worker lost) and
+    tell the staff; the message says whether they were told, instead of inviting the leader to retry blindly.
+
+    `reason()` gives the reason in the active language: it is called in the report's language for its message
+    and in the portal's default language for the staff's e-mail.
+    """
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None or report.status not in from_statuses:
+        return False
+    notified = staff_notified_of(report, reason)
+    with translation.override(report.language):
+        if notified:
+            message = _("%(reason)s Committee staff have been notified and will look into it.") % {"reason": reason()}
+        else:
+            message = _(
+                "%(reason)s Please tell the committee staff; generating it again would likely fail the same way."
+            ) % {"reason": reason()}
+    return report_fail(report_id=report_id, message=message, from_statuses=from_statuses)
+
+
 def report_requeue(*, report_id: int, note: str) -> None:
     """Put a running report back in the queue before a retry, so the sweeper does not take it for dead."""
     Report.objects.filter(pk=report_id, status=Report.Status.RUNNING).update(
@@ -194,7 +227,8 @@ def report_generate(*, report_id: int) -> Report | None:
             data_as_of=claimed_at,
             version=report.version,
         )
-        headline = build_workbook(path=path, period=report.period, context=context, progress=progress)
+        with statement_timeout(REPORT_STATEMENT_TIMEOUT):
+            headline = build_workbook(path=path, period=report.period, context=context, progress=progress)
         checksum, size = _sha256(path), path.stat().st_size
         with path.open("rb") as handle:
             report.file.save(download_name(report), File(handle), save=False)
@@ -227,6 +261,59 @@ def report_generate(*, report_id: int) -> Report | None:
     return report
 
 
+@contextmanager
+def statement_timeout(seconds: int):
+    """Cancel any statement of the block that runs longer than `seconds` (PostgreSQL; elsewhere a no-op)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{int(seconds * 1000)}"])
+    try:
+        yield
+    finally:
+        if connection.is_usable():
+            with connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether a database error is PostgreSQL cancelling a statement (statement_timeout, SQLSTATE 57014)."""
+    cause = error.__cause__ or error
+    return getattr(cause, "sqlstate", None) == "57014" or getattr(cause, "pgcode", None) == "57014"
+
+
+def staff_notified_of(report: Report, reason: Callable[[], str]) -> bool:
+    """E-mail the committee staff (and settings.ADMINS) that a report failed; returns whether anyone was told.
+
+    The failure is logged at ERROR level whatever happens, for whoever watches the logs.
+    """
+    with translation.override("en"):
+        logger.error("Report %s (%s v%s) failed: %s", report.pk, report.period.slug, report.version, reason())
+    recipients = sorted(
+        set(
+            User.objects.filter(is_active=True, groups__name=COMMITTEE_STAFF_GROUP)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        | {email for _name, email in settings.ADMINS}
+    )
+    if not recipients:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Summary report %(report)s failed") % {"report": str(report)}
+        body = _(
+            "The summary report %(report)s (requested by %(requester)s) could not be built: %(reason)s\n\n"
+            "Building it again will most likely fail the same way until the cause is looked into."
+        ) % {"report": str(report), "requester": report.requested_by_label, "reason": reason()}
+    try:
+        send_mail(subject, body, None, recipients)
+    except (OSError, SMTPException):
+        logger.exception("Could not e-mail the staff about report %s", report.pk)
+        return False
+    return True
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -254,17 +341,23 @@ def reports_fail_stuck(*, now=None) -> int:
         Report.objects.filter(status=Report.Status.RUNNING, started_at__lt=running_limit).values_list("pk", flat=True)
     )
     lost = list(
-        Report.objects.filter(status=Report.Status.QUEUED, created_at__lt=queued_limit).values_list("pk", flat=True)
+        Report.objects.filter(status=Report.Status.QUEUED, created_at__lt=queued_limit).values_list("pk", "language")
     )
     minutes = round((REPORT_TIME_LIMIT + STUCK_GRACE.total_seconds()) / 60)
     changed = 0
+
+    def worker_lost() -> str:
+        return _("The worker stopped while building this report (no result after %(minutes)s minutes).") % {
+            "minutes": minutes
+        }
+
     for report_id in stuck:
-        message = _(
-            "The worker stopped while building this report (no result after %(minutes)s minutes). Generate it again."
-        ) % {"minutes": minutes}
-        changed += report_fail(report_id=report_id, message=message, from_statuses=(Report.Status.RUNNING,))
-    for report_id in lost:
-        message = _("No worker picked this report up within a day. Generate it again.")
+        changed += report_fail_and_notify(
+            report_id=report_id, reason=worker_lost, from_statuses=(Report.Status.RUNNING,)
+        )
+    for report_id, language in lost:
+        with translation.override(language):
+            message = _("No worker picked this report up within a day. Generate it again.")
         changed += report_fail(report_id=report_id, message=message, from_statuses=(Report.Status.QUEUED,))
     return changed
 

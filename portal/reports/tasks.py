@@ -36,6 +36,32 @@ def _fail(report_id: int, message_in_language) -> None:
         logger.exception("Could not record the failure of report %s", report_id)
 
 
+class BuildTooSlow(Exception):
+    """The database cancelled a statement of the build at services.REPORT_STATEMENT_TIMEOUT."""
+
+
+def _abandon_connection() -> None:
+    """Give up the build's connection after a time limit interrupted it, possibly mid-statement: cancel what
+    runs on the server and close it, so the failure is recorded on a fresh connection."""
+    connection = connections["default"]
+    if connection.in_atomic_block:  # an enclosing transaction (a test's) must survive
+        return
+    raw = connection.connection
+    if raw is not None and hasattr(raw, "cancel"):
+        try:
+            raw.cancel()
+        except Exception:  # noqa: BLE001 - the connection may already be gone: closing it is all that matters
+            logger.warning("Could not cancel the report's statement", exc_info=True)
+    connection.close()
+
+
+def _too_slow(report_id: int, seconds: int) -> None:
+    def reason() -> str:
+        return _("Building the report took longer than %(seconds)s seconds and was stopped.") % {"seconds": seconds}
+
+    services.report_fail_and_notify(report_id=report_id, reason=reason)
+
+
 def _drop_broken_connections() -> None:
     """Close a database connection the error broke, so the next attempt opens a fresh one."""
     for connection in connections.all(initialized_only=True):
@@ -53,6 +79,8 @@ def _generate(task, report_id: int):
         try:
             return services.report_generate(report_id=report_id)
         except TRANSIENT_DB_ERRORS as exc:
+            if services.is_statement_timeout(exc):
+                raise BuildTooSlow() from exc
             _drop_broken_connections()
             if task.request.retries + attempt >= MAX_RETRIES:
                 _fail(
@@ -91,20 +119,20 @@ def generate_report(self, report_id: int) -> dict:
     """Build the report's workbook (services.report_generate); safe to run twice: a finished report is skipped.
 
     Transient database errors are retried (up to 3 times, with backoff) and the report goes back to "queued"
-    meanwhile; any other error, the soft time limit (5 minutes) or the last failed retry marks the report failed
-    with a readable message. A worker killed at the hard limit leaves the report "running" until the sweeper
+    meanwhile; any other error or the last failed retry marks the report failed with a readable message. A build
+    too slow for its limits (a statement cancelled by PostgreSQL's statement_timeout, or the soft time limit of 5
+    minutes) is not retried: the report is failed on a fresh connection with that reason and the staff are told.
+    A worker killed at the hard limit leaves the report "running" until the sweeper
     (fail_stuck_reports) marks it failed.
     """
     try:
         report = _generate(self, report_id)
+    except BuildTooSlow:
+        _too_slow(report_id, services.REPORT_STATEMENT_TIMEOUT)
+        return {"report": report_id, "status": Report.Status.FAILED}
     except SoftTimeLimitExceeded:
-        _fail(
-            report_id,
-            lambda: (
-                _("Building the report took longer than %(seconds)s seconds and was stopped.")
-                % {"seconds": services.REPORT_SOFT_TIME_LIMIT}
-            ),
-        )
+        _abandon_connection()
+        _too_slow(report_id, services.REPORT_SOFT_TIME_LIMIT)
         return {"report": report_id, "status": Report.Status.FAILED}
     except TRANSIENT_DB_ERRORS:
         raise  # _generate recorded the failure when no retry is left; autoretry_for sends the others back

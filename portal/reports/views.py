@@ -62,7 +62,7 @@ class ReportGenerateView(ReportsAccessMixin, View):
         except PortalError as error:
             return self._refused(request, str(error))
         if request.htmx:
-            return render(request, STATUS_TEMPLATE, {"report": report, "fresh": True})
+            return render(request, STATUS_TEMPLATE, {"report": selectors.for_display(report), "fresh": True})
         if report.status == Report.Status.DONE:
             messages.success(request, _("The report for %(period)s is ready.") % {"period": report.period.label})
         elif report.status == Report.Status.FAILED:

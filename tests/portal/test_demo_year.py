@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from portal.demo_registry import FINISHED_QUARTERS, DemoCalendar
-from portal.models import Report
+from portal.models import CadreTenure, Report
 from portal.reports import services
 from portal.reports.figures import per_unit_figures, period_figures
 from portal.reports.periods import Period, reportable_periods
@@ -51,9 +51,16 @@ def test_every_finished_quarter_of_the_past_year_has_figures_and_a_full_workbook
         assert totals["cadres_reached"] > 0 and totals["units_reached"] >= 20, period
         per_unit = per_unit_figures(figures).values()
         assert sum(row["gold"] for row in per_unit) > 0, period  # a competition finished, with medals
+        # Staff changes during the season (portal.demo_history): figures as of each quarter stay within the roster.
+        assert all(row["cadres_reached"] <= row["active_cadres"] for row in per_unit), period
+        assert sum(row["participations"] for row in per_unit) == totals["participations"], period
         assert sum(row["points"] for row in per_unit) > 0, period
     last_year = Period(timezone.localtime(now).year - 1)
     assert period_figures(last_year).totals["participations"] > 0
+    left = CadreTenure.objects.filter(ended_at__isnull=False)
+    season_start = min(period.start for period in quarters)
+    assert left.count() >= 10
+    assert all(season_start <= end < now for end in left.values_list("ended_at", flat=True))
 
     # The last finished quarter's workbook, generated as leadership does: every sheet has rows of figures.
     last = Period.containing(now).previous_quarter()

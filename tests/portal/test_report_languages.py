@@ -61,7 +61,7 @@ def test_the_list_shows_the_current_version_per_language_and_the_earlier_ones(
     client.force_login(leader)
     html = client.get(reverse("reports:list")).content.decode()
 
-    current, _, earlier = html.partition("<details")
+    current, _, earlier = html.partition('data-testid="earlier-')
     # Both current versions are shown with their download, outside the "earlier versions" fold.
     for report in (chinese_v2, english_v3):
         assert f'data-testid="report-status-{report.pk}"' in current

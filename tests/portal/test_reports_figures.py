@@ -89,15 +89,18 @@ def world():
     return {"units": (unit_a, unit_b, unit_c), "cadres": (a1, a2, a3, b1, b2, c1)}
 
 
+def activities_figures(period):
+    return period_figures(period, [ActivitiesContribution()]).apps["activities"]
+
+
 def test_activities_figures_match_the_hand_count(world):
-    figures = ActivitiesContribution().figures(Q2)
+    figures = activities_figures(Q2)
     assert figures["activities_held"] == 3
     assert figures["participations"] == 8
     assert figures["individual_participations"] == 4
     assert figures["team_participations"] == 4
     assert figures["cadres_reached"] == 5
     assert figures["units_reached"] == 2
-    assert figures["by_month"] == {4: 4, 5: 3, 6: 1}
     kinds = {row["key"]: row for row in figures["breakdown"]["rows"]}
     assert set(kinds) == set(Activity.Kind.values)
     assert (kinds["sport"]["activities_held"], kinds["sport"]["participations"]) == (2, 5)
@@ -105,14 +108,31 @@ def test_activities_figures_match_the_hand_count(world):
     assert (kinds["reading"]["activities_held"], kinds["reading"]["participations"]) == (1, 3)
     assert (kinds["reading"]["cadres_reached"], kinds["reading"]["units_reached"]) == (3, 2)
     assert kinds["culture"]["participations"] == 0
+    assert period_figures(Q2).totals["by_month"] == {4: 4, 5: 3, 6: 1}
 
 
 def test_per_unit_figures_match_the_hand_count(world):
     unit_a, unit_b, unit_c = world["units"]
-    units = ActivitiesContribution().figures(Q2)["units"]
-    assert units[unit_a.pk] == {"participations": 6, "gold": 1, "silver": 0, "bronze": 1, "points": Decimal(11)}
-    assert units[unit_b.pk] == {"participations": 2, "gold": 0, "silver": 1, "bronze": 0, "points": Decimal(5)}
-    assert unit_c.pk not in units
+    units = per_unit_figures(period_figures(Q2))
+    assert units[unit_a.pk] == {
+        "participations": 6,
+        "cadres_reached": 3,
+        "active_cadres": 3,
+        "gold": 1,
+        "silver": 0,
+        "bronze": 1,
+        "points": Decimal(11),
+    }
+    assert units[unit_b.pk] == {
+        "participations": 2,
+        "cadres_reached": 2,
+        "active_cadres": 2,
+        "gold": 0,
+        "silver": 1,
+        "bronze": 0,
+        "points": Decimal(5),
+    }
+    assert units[unit_c.pk]["participations"] == 0
 
 
 def test_combined_totals_reach_and_coverage(world):
@@ -142,9 +162,10 @@ def test_unit_rows_one_per_active_unit_in_display_order(world):
 
 def test_a_cadre_in_two_apps_is_reached_once(world):
     """Person-times add up across contributions; distinct cadres are counted once over all of them."""
-    from django.db.models import Q
+    from django.db.models import Value
 
-    from portal.reports.registry import ReportContribution
+    from portal.models import Cadre
+    from portal.reports.registry import ReportContribution, participation_rows
 
     a1 = world["cadres"][0]
     c1 = world["cadres"][5]
@@ -152,11 +173,19 @@ def test_a_cadre_in_two_apps_is_reached_once(world):
     class Clubs(ReportContribution):
         key = "clubs-test"
 
-        def figures(self, period):
-            return {"participations": 2, "activities_held": 1}
+        def participations(self, period):
+            # One club session each on 15 May: a1 and c1.
+            return [
+                participation_rows(
+                    Cadre.objects.filter(pk__in=[a1.pk, c1.pk]).annotate(when=Value(at(2025, 5, 15))),
+                    cadre="pk",
+                    category=Value("chess"),
+                    when="when",
+                )
+            ]
 
-        def reached_cadres(self, period):
-            return Q(pk__in=[a1.pk, c1.pk])
+        def figures(self, period, participation):
+            return {"activities_held": 1, "sessions": participation.total.participations}
 
     totals = period_figures(Q2, [ActivitiesContribution(), Clubs()]).totals
     assert totals["participations"] == 10
@@ -164,10 +193,12 @@ def test_a_cadre_in_two_apps_is_reached_once(world):
     assert totals["cadres_reached"] == 6  # a1 already counted; c1 is new
     assert totals["units_reached"] == 3
     assert totals["coverage"] == 1.0
+    assert totals["by_month"] == {4: 4, 5: 5, 6: 1}
 
 
-def test_inactive_units_and_cadres(world):
-    """Only active units are listed and counted as reached; a cadre who left still counts as reached."""
+def test_units_and_cadres_inactive_without_history_count_as_never_active(world):
+    """Flags changed behind the services' back (no recorded history): the unit and the cadre are out of every
+    period, their person-times still counted and credited, never dropped."""
     unit_a, unit_b, unit_c = world["units"]
     a3 = world["cadres"][2]
     a3.is_active = False
@@ -175,14 +206,16 @@ def test_inactive_units_and_cadres(world):
     unit_b.is_active = False
     unit_b.save()
     figures = period_figures(Q2)
-    assert figures.totals["cadres_reached"] == 5
+    assert figures.totals["participations"] == 8
+    assert figures.totals["cadres_reached"] == 2  # a1, a2: a3 left, unit B is out
     assert figures.totals["units_reached"] == 1
     assert figures.totals["active_units"] == 2
     assert figures.totals["coverage"] == 0.5
     rows = {row.unit_id: row for row in unit_rows(figures)}
-    assert unit_b.pk not in rows
+    assert not rows[unit_b.pk].active_in_period
+    assert rows[unit_b.pk].participations == 2
     assert rows[unit_a.pk].active_cadres == 2
-    assert per_unit_figures(figures)[unit_a.pk]["cadres_reached"] == 3
+    assert sum(row.participations for row in rows.values()) == 8
 
 
 def test_an_empty_period_has_zero_figures(world):

@@ -45,8 +45,8 @@ class BudgetLike(registry.ReportContribution):
     title = "Budget"
     order = 50
 
-    def figures(self, period):
-        return {"cost": Decimal("1234.50"), "participations": 0}
+    def figures(self, period, participation):
+        return {"cost": Decimal("1234.50")}
 
     def write_sheet(self, workbook, period, *, figures, writer):
         sheet = writer(workbook, "Budget", [Column("Item", 20), Column("Amount", 14, "yuan")])

@@ -232,7 +232,8 @@ def test_query_count_does_not_grow_with_the_cadres():
     assert small_other == large_other
     growth = batches(User, 400) + batches(Cadre, 400) - batches(User, 100) - batches(Cadre, 100)
     assert large_inserts - small_inserts <= growth
-    assert len(large.captured_queries) < 60
+    # Of which the staff changes of the demo season (portal.demo_history): a fixed few statements per quarter.
+    assert len(large.captured_queries) < 100
 
 
 def test_units_left_without_cadres_are_reported_then_staffed_with_a_liaison():
