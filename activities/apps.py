@@ -15,3 +15,8 @@ class ActivitiesConfig(AppConfig):
         register_demo_seeder("activities", seed_activities_demo)
         # The audit trail's labels for this app's actions, registered on import.
         from . import audit_actions  # noqa: F401
+
+        # The referee flag joins the one query that loads a user's roles for the navigation.
+        from .context_processors import register_roles
+
+        register_roles()

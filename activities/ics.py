@@ -110,8 +110,11 @@ def _team_label(team, placeholder=None) -> str:
     return team.name if team is not None else _("to be decided")
 
 
-def match_event(match: Match, *, competition_url: str) -> CalendarEvent:
+def match_event(match: Match, *, competition_url: str, stamp: datetime | None = None) -> CalendarEvent:
     """A VEVENT for a scheduled match; `match` needs its competition, activity and teams loaded.
+
+    DTSTAMP is `stamp` when given (the competition feed passes the time its content last changed, so that a score
+    entered, which the feed does not show, leaves it byte-for-byte the same), else the match's `updated_at`.
 
     While the competition's results are unpublished, a team that reached the match through a result shows as a
     placeholder ("Winner of Semi-finals match 1"): callers pass matches through `conceal_advanced_entrants`; a
@@ -132,7 +135,7 @@ def match_event(match: Match, *, competition_url: str) -> CalendarEvent:
             f"{competition.name}: {_team_label(match.home, match.home_placeholder)} – "
             f"{_team_label(match.away, match.away_placeholder)}"
         ),
-        stamp=match.updated_at,
+        stamp=stamp or match.updated_at,
         location=location,
         description=f"{competition.activity.title}\n{competition_url}",
         url=competition_url,

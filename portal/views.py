@@ -6,10 +6,13 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views import View
 from django.views.generic import TemplateView
 from django.views.static import serve
@@ -18,6 +21,7 @@ from . import credentials, permissions, selectors, services, throttle
 from .errors import PortalError
 from .forms import EmployeeNumberLoginForm, PortalPasswordChangeForm, UnitCadreSearchForm
 from .models import Unit
+from .numbers import parse_positive_int
 
 
 class HomeView(TemplateView):
@@ -85,22 +89,49 @@ class MyUnitView(permissions.PortalAccessMixin, View):
 
 
 class UnitDetailView(permissions.PortalAccessMixin, TemplateView):
-    """A unit's page: its cadres (phones masked) with search, a status filter and paging."""
+    """A unit's page: its cadres (phones masked) with search, a status filter and paging.
+
+    The list part (filters, table, paging) is cached under the unit's cadre version (`selectors.unit_page_state`,
+    one query that also loads the unit), so a repeated view costs that query and the permission check; searches
+    are rendered fresh. The permission is checked on fresh data on every request, before the cache is read.
+    """
 
     template_name = "portal/unit_detail.html"
     paginate_by = 50
+    list_template = "portal/unit_cadres.html"
+    list_fingerprint = selectors.templates_fingerprint("portal/unit_cadres.html", "partials/pagination.html")
 
     def get_context_data(self, **kwargs):
-        unit = get_object_or_404(Unit, pk=self.kwargs["pk"])
+        unit = selectors.unit_page_state(self.kwargs["pk"])
+        if unit is None:
+            raise Http404
         self.require(permissions.can_view_unit(self.request.user, unit))
         form = UnitCadreSearchForm(self.request.GET or None)
-        search = form.cleaned_data.get("q", "") if form.is_valid() else ""
-        cadres = selectors.unit_cadres(unit=unit, search=search, active=form.active_filter())
-        page = Paginator(cadres, self.paginate_by).get_page(self.request.GET.get("page"))
+        valid = form.is_valid() if form.is_bound else True
+        search = form.cleaned_data.get("q", "") if valid and form.is_bound else ""
+        active = form.active_filter() if form.is_bound else None
+        # Bad page numbers show the first page (parse_positive_int refuses them), so they share its cache entry.
+        page_number = parse_positive_int(self.request.GET.get("page")) or 1
         query = self.request.GET.copy()
         query.pop("page", None)
+        query = query.urlencode()
+
+        def build():
+            cadres = selectors.unit_cadres(unit=unit, search=search, active=active)
+            page = Paginator(cadres, self.paginate_by).get_page(page_number)
+            context = {"form": form, "page_obj": page, "cadres": page.object_list, "query": query}
+            return {"count": page.paginator.count, "body": render_to_string(self.list_template, context)}
+
+        if search or not valid:
+            part = build()
+        else:
+            parts = (self.list_fingerprint, unit.pk, unit.cadres_version, get_language(), active, page_number, query)
+            part = selectors.cached_fragment("portal:unit-cadres", parts, build)
         return super().get_context_data(
-            unit=unit, form=form, page_obj=page, cadres=page.object_list, query=query.urlencode(), **kwargs
+            unit=unit,
+            cadre_count=part["count"],
+            cadres_body=mark_safe(part["body"]),  # noqa: S308 - our own template's output
+            **kwargs,
         )
 
 

@@ -1,16 +1,23 @@
 """Filter forms of the public activity pages: search, kind, month and unit. They only read the query string."""
 
+import hashlib
 import re
 from datetime import date
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Unit
 
 from ..models import Activity
 
+OPTIONS_TTL = 300  # safety net: the version changes with the unit table anyway
 MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")  # ASCII digits: \d matches other scripts too
 
 
@@ -42,7 +49,44 @@ class MonthField(forms.Field):
         return month
 
 
+class UnitSelect(forms.Select):
+    """The unit filter's <select>, written directly rather than through a template per option.
+
+    Django renders each of the ~100 options through its own template; here the options (value, label) are read
+    once per `options_version` (set by the view to a version that changes with the unit table) and kept in the
+    cache, and the markup is joined in Python with the same escaping.
+    """
+
+    options_version = None
+
+    def options(self) -> list[tuple[str, str]]:
+        def read():
+            return [(str(value), str(label)) for value, label in self.choices]
+
+        if self.options_version is None:
+            return read()
+        digest = hashlib.sha1(f"{translation.get_language()}|{self.options_version}".encode()).hexdigest()
+        key = f"activities:unit-options:{digest}"
+        options = cache.get(key)
+        if options is None:
+            options = read()
+            cache.set(key, options, OPTIONS_TTL)
+        return options
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        options = format_html_join(
+            "\n",
+            '  <option value="{}"{}>{}</option>',
+            ((option, mark_safe(" selected") if option == chosen else "", label) for option, label in self.options()),
+        )
+        return format_html("<select{}>\n{}\n</select>", flatatt(final), options)
+
+
 class UnitChoiceField(forms.ModelChoiceField):
+    widget = UnitSelect
+
     def label_from_instance(self, obj):
         return obj.display_name
 

@@ -8,6 +8,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -242,3 +243,43 @@ def calendar_month(*, month: date, today: date | None = None) -> CalendarMonth:
                 )
             )
     return CalendarMonth(month=first, weeks=weeks, long_running=long_running)
+
+
+def _table_summary(model, *, where: str = "") -> str:
+    """SQL for one text column: a table's row count and latest `updated_at` (what changes on any insert, edit or
+    delete made through the ORM's save)."""
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX({quote('updated_at')}) AS TEXT), '') "
+        f"FROM {quote(model._meta.db_table)}{where})"
+    )
+
+
+def activity_list_version(*, now, with_teams: bool = False) -> str:
+    """A text that changes whenever anything the public activity list shows may have changed: activities
+    (their count, latest edit, a checksum of their statuses, which a bulk status update would change without
+    touching `updated_at`, and how many have ended by `now`, which moves rows from "upcoming" to "past"),
+    competitions (the counts on the cards), units (the unit filter's options) and, with `with_teams` (the unit
+    filter is used), teams. One query in plain SQL, whatever the number of activities.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Activity._meta.db_table)
+    statuses = " ".join(
+        f"WHEN '{status}' THEN {number}" for number, status in enumerate(Activity.Status.values, start=1)
+    )
+    activity_part = (
+        f"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX({quote('updated_at')}) AS TEXT), '') || '/' "
+        f"|| CAST(COALESCE(SUM({quote('id')} * CASE {quote('status')} {statuses} ELSE 0 END), 0) AS TEXT) || '/' "
+        f"|| CAST(COALESCE(SUM(CASE WHEN {quote('ends_at')} < %s THEN 1 ELSE 0 END), 0) AS TEXT) FROM {table})"
+    )
+    parts = [activity_part, _table_summary(Competition), _table_summary(Unit)]
+    if with_teams:
+        active = f"CASE WHEN {quote('status')} = %s THEN {quote('id')} ELSE 0 END"
+        team_table = quote(Team._meta.db_table)
+        parts.append(
+            f"(SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(CAST(MAX({quote('updated_at')}) AS TEXT), '') "
+            f"|| '/' || CAST(COALESCE(SUM({active}), 0) AS TEXT) FROM {team_table})"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), [now, Team.Status.ACTIVE] if with_teams else [now])
+        return "|".join(str(value) for value in cursor.fetchone())

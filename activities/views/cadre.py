@@ -5,16 +5,22 @@ needs no login (calendar apps cannot log in); its unguessable token is the key, 
 token is a 404.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from portal.permissions import PortalAccessMixin, cadre_of
+from portal.selectors import cached_fragment, templates_fingerprint
 
 from ..ics import (
     CONTENT_TYPE,
@@ -25,7 +31,13 @@ from ..ics import (
     render_calendar,
 )
 from ..models import CalendarToken
-from ..selectors.schedule import cadre_matches, cadre_registrations, cadre_schedule, conceal_unpublished
+from ..selectors.schedule import (
+    cadre_matches,
+    cadre_registrations,
+    cadre_schedule,
+    cadre_schedule_version,
+    conceal_unpublished,
+)
 
 
 class CadreMixin(PortalAccessMixin):
@@ -40,12 +52,31 @@ class CadreMixin(PortalAccessMixin):
 
 
 class MyScheduleView(CadreMixin, TemplateView):
-    """My matches and sign-ups in time order: what is coming, what is not timed yet, what is past."""
+    """My matches and sign-ups in time order: what is coming, what is not timed yet, what is past.
+
+    The list is cached for this cadre only (the key holds their id) under `cadre_schedule_version`, one light
+    query; the person is checked on every request before the cache is read.
+    """
 
     template_name = "activities/cadre/my_schedule.html"
+    body_template = "activities/cadre/my_schedule_body.html"
+    body_fingerprint = templates_fingerprint(
+        body_template,
+        "activities/partials/schedule_item.html",
+        "activities/partials/team_label.html",
+        "activities/partials/activity_when.html",
+    )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(schedule=cadre_schedule(self.cadre, now=timezone.now()), **kwargs)
+        cadre, now = self.cadre, timezone.now()
+
+        def build():
+            return render_to_string(self.body_template, {"schedule": cadre_schedule(cadre, now=now)})
+
+        version = cadre_schedule_version(cadre, now=now)
+        parts = (self.body_fingerprint, cadre.pk, version, translation.get_language())
+        body = cached_fragment("activities:my-schedule", parts, build)
+        return super().get_context_data(schedule_body=mark_safe(body), **kwargs)  # noqa: S308 - our own template
 
 
 class MyCalendarView(CadreMixin, TemplateView):
@@ -78,6 +109,15 @@ class CadreCalendarFeed(View):
         cadre = cadre_for_token(token)
         if cadre is None:
             raise Http404
+        # Calendar apps poll: an unchanged schedule (one light query) answers 304 without building the feed.
+        version = cadre_schedule_version(cadre, now=timezone.now())
+        parts = (cadre.pk, cadre.name, version, translation.get_language(), request.get_host(), request.scheme)
+        etag = f'"{hashlib.sha1(repr(parts).encode()).hexdigest()[:20]}"'
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            not_modified["Cache-Control"] = "private, max-age=300"
+            return not_modified
         events = []
         for match in conceal_unpublished(cadre_matches(cadre).filter(scheduled_at__isnull=False)):
             url = request.build_absolute_uri(reverse("activities:competition_detail", args=[match.competition_id]))
@@ -89,6 +129,7 @@ class CadreCalendarFeed(View):
         body = render_calendar(name=_("My schedule · %(name)s") % {"name": cadre.name}, events=events)
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         response["Content-Disposition"] = 'inline; filename="my-schedule.ics"'
+        response["ETag"] = etag
         # Personal data behind a secret URL: no shared cache may keep it.
         response["Cache-Control"] = "private, max-age=300"
         return response

@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
@@ -34,13 +36,21 @@ from ..selectors.competition_cache import competition_state, competition_version
 from ..selectors.fixtures import fixture_pages, page_summary, round_fixtures
 from ..selectors.matches import conceal_advanced_entrants
 from ..selectors.medals import medal_table
-from ..selectors.public import activity_competitions, activity_for_viewer, calendar_month, public_activities
+from ..selectors.public import (
+    activity_competitions,
+    activity_for_viewer,
+    activity_list_version,
+    calendar_month,
+    public_activities,
+)
 from ..selectors.public import registration_window as window_of
 from ..selectors.rankings import competition_ranking
 from ..selectors.standings import competition_standings
 
 # Safety net for writes that bypass the version (e.g. a unit renamed): a cached fragment lives at most this long.
 FRAGMENT_TTL = 300
+# A feed's body is kept by its content digest, which no write can leave stale: it may live long.
+FEED_TTL = 24 * 3600
 LIST_PAGE_SIZE = 20
 
 
@@ -81,25 +91,57 @@ def _reverse_or_none(name: str, *args) -> str | None:
 
 
 class ActivityListView(TemplateView):
-    """Public activities with search and filters, 20 per page, as cards."""
+    """Public activities with search and filters, 20 per page, as cards.
+
+    The list (filters, cards, paging) is the same for every viewer, so it is cached under `activity_list_version`
+    (one light query) with the filters and the page; a search by title is rendered fresh.
+    """
 
     template_name = "activities/public/activity_list.html"
+    body_template = "activities/public/activity_list_body.html"
 
     def get_context_data(self, **kwargs):
+        now = timezone.now()
         form = ActivityFilterForm(self.request.GET or None)
-        activities = public_activities(**form.filters())
-        page = Paginator(activities, LIST_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        filters = form.filters()
+        valid = not form.is_bound or form.is_valid()
+        # The unit filter's options are cached under the same version (see UnitSelect).
+        version = activity_list_version(now=now, with_teams=filters.get("unit") is not None)
+        form.fields["unit"].widget.options_version = version
+        # Bad page numbers show the first page (parse_positive_int refuses them), so they share its cache entry.
+        number = parse_positive_int(self.request.GET.get("page")) or 1
         query = self.request.GET.copy()
         query.pop("page", None)
-        return super().get_context_data(
-            form=form,
-            page_obj=page,
-            activities=page.object_list,
-            query=query.urlencode(),
-            filtered=any(form.filters().values()),
-            now=timezone.now(),
-            **kwargs,
-        )
+        query = query.urlencode()
+
+        def build():
+            activities = public_activities(**filters, now=now)
+            page = Paginator(activities, LIST_PAGE_SIZE).get_page(number)
+            context = {
+                "form": form,
+                "page_obj": page,
+                "activities": page.object_list,
+                "query": query,
+                "filtered": any(filters.values()),
+            }
+            return render_to_string(self.body_template, context)
+
+        if filters.get("search") or not valid:
+            body = build()
+        else:
+            unit = filters.get("unit")
+            key = (
+                "activity_list",
+                version,
+                translation.get_language(),
+                filters.get("kind"),
+                filters.get("month"),
+                unit.pk if unit else None,
+                number,
+                query,
+            )
+            body = cached(key, build)
+        return super().get_context_data(list_body=mark_safe(body), **kwargs)  # noqa: S308 - our own template
 
 
 class ActivityCalendarView(TemplateView):
@@ -277,29 +319,94 @@ class CompetitionBracketView(CompetitionMixin, View):
 
 
 class CompetitionCalendarFeed(CompetitionMixin, View):
-    """Every match of the competition that has a time, as an iCalendar feed anyone may subscribe to."""
+    """Every match of the competition that has a time, as an iCalendar feed anyone may subscribe to.
+
+    Calendar apps poll it, so it answers conditional requests: its ETag is a digest of what the feed says
+    (`feed_digest`), and Last-Modified when that last changed. The digest is computed once per competition version
+    from the few columns the feed shows; a result entered moves the version but not the digest (once results are
+    public, a score is not in the feed), so the 3 MB body of a 128-team round robin is built only when a time,
+    a place, a team or a name changes. While results are hidden the digest follows every change, since a result
+    can change which teams the feed may name.
+    """
+
+    def feed_digest(self, url: str) -> dict:
+        """{"digest", "stamp"}: a digest of the feed's content and the latest change time of its matches."""
+
+        def compute():
+            # The feed tells a match's status only as cancelled or not: a result entered changes nothing here.
+            # `updated_at` gives the stamp, not the digest.
+            rows, stamp = [], None
+            for *row, updated_at in (
+                Match.objects.filter(competition_id=self.state["id"], scheduled_at__isnull=False)
+                .exclude(status=Match.Status.BYE)
+                .order_by("scheduled_at", "id")
+                .values_list(
+                    "id",
+                    "scheduled_at",
+                    "venue",
+                    "court",
+                    "status",
+                    "home_id",
+                    "away_id",
+                    "home__name",
+                    "away__name",
+                    "updated_at",
+                )
+            ):
+                rows.append((*row[:4], row[4] == Match.Status.CANCELLED, *row[5:]))
+                stamp = updated_at if stamp is None else max(stamp, updated_at)
+            digest = hashlib.sha1()
+            parts = [self.state["updated_at"], self.state["activity_updated_at"], translation.get_language(), url]
+            if not self.show_results:
+                parts.append(self.version)
+            digest.update(repr((parts, rows)).encode())
+            return {"digest": digest.hexdigest()[:20], "stamp": stamp or self.state["updated_at"]}
+
+        return self.cached("ics-digest", compute, url)
 
     def get(self, request, pk):
         url = request.build_absolute_uri(reverse("activities:competition_detail", args=[pk]))
-
-        def build():
-            competition = self.competition
-            matches = (
-                Match.objects.filter(competition=competition, scheduled_at__isnull=False)
-                .exclude(status=Match.Status.BYE)
-                .select_related("home", "away")
-                .order_by("scheduled_at", "id")
-            )
-            hidden = () if self.show_results else {competition.pk}
-            events = []
-            for match in conceal_advanced_entrants(matches, hidden_competitions=hidden):
-                match.competition = competition
-                events.append(match_event(match, competition_url=url))
-            return render_calendar(name=f"{competition.activity.title} · {competition.name}", events=events)
-
-        response = HttpResponse(self.cached("ics", build, url), content_type=CONTENT_TYPE)
+        content = self.feed_digest(url)
+        audience = "staff" if self.staff else "public"
+        body_key = ("ics-body", pk, content["digest"], audience)
+        # The body is kept with the stamp of the version it was built from: an unchanged feed keeps its DTSTAMPs.
+        feed = cache.get(_cache_key(*body_key))
+        stamp = feed["stamp"] if feed else content["stamp"]
+        etag = f'"{content["digest"]}"'
+        last_modified = int(stamp.timestamp()) if stamp else None
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            return self.feed_headers(not_modified, etag, stamp)
+        if feed is None:
+            feed = {"stamp": stamp, "body": self.build_feed(url, stamp)}
+            cache.set(_cache_key(*body_key), feed, FEED_TTL)
+        response = HttpResponse(feed["body"], content_type=CONTENT_TYPE)
         response["Content-Disposition"] = f'inline; filename="competition-{pk}.ics"'
+        return self.feed_headers(response, etag, stamp)
+
+    @staticmethod
+    def feed_headers(response, etag, stamp):
+        response["ETag"] = etag
+        if stamp:
+            response["Last-Modified"] = http_date(stamp.timestamp())
+        # Calendar apps and proxies may keep it, but must ask again (cheaply, with If-None-Match) before using it.
+        response["Cache-Control"] = "public, no-cache"
         return response
+
+    def build_feed(self, url, stamp) -> str:
+        competition = self.competition
+        matches = (
+            Match.objects.filter(competition=competition, scheduled_at__isnull=False)
+            .exclude(status=Match.Status.BYE)
+            .select_related("home", "away")
+            .order_by("scheduled_at", "id")
+        )
+        hidden = () if self.show_results else {competition.pk}
+        events = []
+        for match in conceal_advanced_entrants(matches, hidden_competitions=hidden):
+            match.competition = competition
+            events.append(match_event(match, competition_url=url, stamp=stamp))
+        return render_calendar(name=f"{competition.activity.title} · {competition.name}", events=events)
 
 
 urlpatterns = [
