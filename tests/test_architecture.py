@@ -122,5 +122,5 @@ def test_lint_checks_everything_ci_relies_on_and_ci_runs_it():
 def test_development_targets_run_with_debug_and_test_targets_set_it_their_own_way():
     makefile = (ROOT / "Makefile").read_text()
     line = next(line for line in makefile.splitlines() if "export DEBUG" in line)
-    assert line.startswith("run migrate demo bench-import bench-report bench-fixtures bench-pages:")
+    assert line.startswith("run migrate demo bench-import bench-report bench-fixtures bench-pages bench-race:")
     assert not {"test", "test-unit", "test-browser", "lint"} & set(line.split(":")[0].split())
