@@ -101,6 +101,18 @@ def _entry_problems(competition: Competition) -> list[str]:
             )
             % {"count": entered}
         )
+    elif competition.capacity is not None:
+        # A withdrawal leaves a gap (places 1-6 and 8 held): fewer places than the highest one held would let the
+        # next entry take a place twice over the new limit, so the limit cannot drop below it.
+        highest = teams.aggregate(highest=Max("place_no"))["highest"] or 0
+        if highest > competition.capacity:
+            problems.append(
+                _(
+                    "A team holds entry number %(number)d: the places cannot be fewer than %(number)d "
+                    "(a withdrawn team left a gap below it)."
+                )
+                % {"number": highest}
+            )
     most = teams.values("unit").annotate(n=Count("id")).aggregate(most=Max("n"))["most"] or 0
     if most > competition.entries_per_unit:
         problems.append(

@@ -387,3 +387,14 @@ def test_scoring_can_change_when_registration_is_over(staff_user):
 def test_add_pages_ignore_initial_values_that_are_not_ids(staff_client, model, query):
     response = staff_client.get(reverse(f"admin:activities_{model}_add") + "?" + query)
     assert response.status_code == 200
+
+
+def test_places_cannot_drop_below_an_entry_number_still_held(english, staff_user):
+    """Places 1-3 and 5 held after a withdrawal: four places would hand out number 4 to a fifth team."""
+    competition, teams = competition_with_teams(5)
+    Team.objects.filter(pk=teams[3].pk).update(status=Team.Status.WITHDRAWN)
+    with pytest.raises(SettingsError, match="A team holds entry number 5"):
+        competition_update_settings(actor=staff_user, competition=competition, changes={"capacity": 4})
+    competition_update_settings(actor=staff_user, competition=competition, changes={"capacity": 5})
+    competition.refresh_from_db()
+    assert competition.capacity == 5
