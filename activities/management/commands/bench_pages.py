@@ -25,18 +25,14 @@ Run it against PostgreSQL for production-like figures:
 import os
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.request
 from datetime import timedelta
 from http.client import HTTPConnection
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,6 +47,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.bench.server import free_port, gunicorn_environment, start_gunicorn, stop_gunicorn
 from activities.models import Activity, Competition, Match, Placing, Team, TeamMember
 from activities.tournament.fixtures import knockout, round_robin
 from portal.models import Cadre, Unit
@@ -68,12 +65,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99), summary.errors.status, errors))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Command(BaseCommand):
@@ -125,7 +116,12 @@ class Command(BaseCommand):
                 anchors = {name: anchors[name] for name in {"bare"} | {page[3] for page in pages}}
             with override_settings(SECRET_KEY=self.secret_key):
                 counts = {name: self.query_counts(path, cookies.get(role)) for name, path, role, _ in pages}
-            server = self.start_gunicorn(port, workers)
+            server = start_gunicorn(
+                port=port,
+                workers=workers,
+                environment=gunicorn_environment(secret_key=self.secret_key, DJANGO_SETTINGS_MODULE=BENCH_SETTINGS),
+                write=self.stdout.write,
+            )
             try:
                 base = f"http://127.0.0.1:{port}"
                 # Each anchor right before its pages, so that the pairs compared run close together.
@@ -157,7 +153,7 @@ class Command(BaseCommand):
                     )
                 self.report(pages, anchors, results, counts)
             finally:
-                self.stop(server)
+                stop_gunicorn(server)
         finally:
             Session.objects.filter(session_key__in=[value for value in locals().get("cookies", {}).values()]).delete()
             if keep:
@@ -382,58 +378,6 @@ class Command(BaseCommand):
         return len(cold), len(warm), len(response.content)
 
     # ------------------------------------------------------------------------------------------------ server
-
-    def server_environment(self):
-        environment = dict(os.environ)
-        database_url = os.environ.get("DATABASE_URL")
-        if not database_url:
-            database = settings.DATABASES["default"]
-            if database["ENGINE"] != "django.db.backends.sqlite3":
-                raise CommandError("Set DATABASE_URL so that gunicorn reaches the same database.")
-            database_url = f"sqlite:///{Path(database['NAME']).resolve()}"
-        environment.update(
-            DEBUG="false",
-            SECRET_KEY=self.secret_key,
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url,
-            LOG_LEVEL="WARNING",
-            PORTAL_HTTPS="false",
-            DJANGO_SETTINGS_MODULE=BENCH_SETTINGS,
-        )
-        return environment
-
-    def start_gunicorn(self, port, workers):
-        environment = self.server_environment()
-        python = Path(sys.executable)
-        manage = Path(settings.BASE_DIR) / "manage.py"
-        self.stdout.write("collectstatic (DEBUG=false serves hashed file names)...")
-        subprocess.run([str(python), str(manage), "collectstatic", "--noinput", "-v0"], env=environment, check=True)
-        gunicorn = python.parent / "gunicorn"
-        if not gunicorn.exists():
-            gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-        command = [str(gunicorn), "portal.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-        self.stdout.write("Starting " + " ".join(command))
-        server = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError(f"gunicorn exited with {server.returncode}")
-            try:
-                self.fetch(f"http://127.0.0.1:{port}/healthz")
-                return server
-            except OSError:
-                time.sleep(0.3)
-        self.stop(server)
-        raise CommandError("gunicorn did not answer within 30 s")
-
-    def stop(self, server):
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
 
     @staticmethod
     def fetch(url, cookie=None, timeout=10):

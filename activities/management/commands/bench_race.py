@@ -22,15 +22,9 @@ Run it against PostgreSQL (SQLite serialises writers and has no row locks, so th
 
 import os
 import secrets
-import shutil
-import signal
-import socket
 import string
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from datetime import timedelta
 from http.client import HTTPConnection
 from importlib import import_module
@@ -47,6 +41,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.bench.server import free_port, gunicorn_environment, start_gunicorn, stop_gunicorn
 from activities.models import Activity, Competition, Team, TeamMember
 from portal.models import AuditEntry, Cadre, Unit
 
@@ -57,12 +52,6 @@ CADRES_PER_UNIT = 4
 TEAM_SIZE = 2
 SESSION_PREFIX = "benchrace"
 KEY_CHARS = string.ascii_lowercase + string.digits
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def cpu_seconds(pids) -> dict[int, float]:
@@ -115,7 +104,17 @@ class Command(BaseCommand):
         )
         failed_rounds = []
         try:
-            server = self.start_gunicorn(port or free_port(), workers, secret_key)
+            port = port or free_port()
+            server = start_gunicorn(
+                port=port,
+                workers=workers,
+                environment=gunicorn_environment(secret_key=secret_key),
+                # A backlog above the burst size: no connection of the burst is refused by the kernel. Another
+                # gunicorn on this machine (bench_pages, a developer's) may own the default control socket.
+                extra_args=["--backlog", "2048", "--timeout", "120", "--no-control-socket"],
+                write=self.stdout.write,
+            )
+            server.base = ("127.0.0.1", port)
             try:
                 path = reverse("activities:team_create", args=[competition.pk])
                 self.warm_up(server.base, path, clients, workers)
@@ -159,7 +158,7 @@ class Command(BaseCommand):
                     "(latency ratios swing with whatever else the machine runs; the CPU ratio hardly does)"
                 )
             finally:
-                self.stop(server)
+                stop_gunicorn(server)
         finally:
             if keep:
                 self.stdout.write(f"Kept the {MARK} data (competition {competition.pk}).")
@@ -304,73 +303,6 @@ class Command(BaseCommand):
         Unit.objects.filter(code__startswith="BENCH-RACE-").delete()
 
     # ------------------------------------------------------------------------------------------------ server
-
-    def server_environment(self, secret_key: str):
-        environment = {key: value for key, value in os.environ.items() if key != "SECURE_SSL_REDIRECT"}
-        database_url = os.environ.get("DATABASE_URL")
-        if not database_url:
-            database = settings.DATABASES["default"]
-            if database["ENGINE"] != "django.db.backends.sqlite3":
-                raise CommandError("Set DATABASE_URL so that gunicorn reaches the same database.")
-            database_url = f"sqlite:///{Path(database['NAME']).resolve()}"
-        environment.update(
-            DEBUG="false",
-            # The sessions created above are signed with this key, so gunicorn must share it.
-            SECRET_KEY=secret_key,
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url,
-            PORTAL_HTTPS="false",
-            LOG_LEVEL="WARNING",
-        )
-        return environment
-
-    def start_gunicorn(self, port, workers, secret_key):
-        environment = self.server_environment(secret_key)
-        python = Path(sys.executable)
-        manage = Path(settings.BASE_DIR) / "manage.py"
-        self.stdout.write("collectstatic (DEBUG=false serves hashed file names)...")
-        subprocess.run([str(python), str(manage), "collectstatic", "--noinput", "-v0"], env=environment, check=True)
-        gunicorn = python.parent / "gunicorn"
-        if not gunicorn.exists():
-            gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-        # A backlog above the burst size: no connection of the burst is refused by the kernel.
-        command = [
-            str(gunicorn),
-            "portal.wsgi:application",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "2048",
-            "--timeout",
-            "120",
-            # Another gunicorn on this machine (bench_pages, a developer's) owns the default control socket.
-            "--no-control-socket",
-        ]
-        self.stdout.write("Starting " + " ".join(command))
-        server = subprocess.Popen(command, env=environment, cwd=settings.BASE_DIR, start_new_session=True)
-        server.base = ("127.0.0.1", port)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError(f"gunicorn exited with {server.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10):
-                    return server
-            except OSError:
-                time.sleep(0.3)
-        self.stop(server)
-        raise CommandError("gunicorn did not answer within 30 s")
-
-    def stop(self, server):
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
 
     # ------------------------------------------------------------------------------------------------ load
 
