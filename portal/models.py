@@ -157,20 +157,36 @@ class Cadre(models.Model):
         return [labels.get(code, code) for code in self.talents]
 
 
-class CadreTenure(models.Model):
-    """A stretch of time a cadre was active in one unit: [started_at, ended_at).
+class ActiveStretch(models.Model):
+    """A stretch of time [started_at, ended_at): started_at is empty when it began before records were kept,
+    ended_at while it lasts. At most one open stretch per owner (a unique constraint in each subclass)."""
+
+    started_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=True)
+                | models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gt=models.F("started_at")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+            ),
+        ]
+
+
+class CadreTenure(ActiveStretch):
+    """A stretch of time a cadre was active in one unit.
 
     A report computes a period's roster from these, so a cadre deactivated or moved since still counts where and
-    while they were (portal.history writes them; portal.reports.roster reads them). started_at is empty when the
-    stretch began before records were kept; ended_at is empty while it lasts. A cadre with no tenure at all (rows
-    written before this table existed, bulk-loaded demo data) is taken as active in their current unit since
-    records began, if active now.
+    while they were (portal.history writes them; portal.reports.snapshot reads them). A cadre with no tenure at
+    all (rows written before this table existed, bulk-loaded demo data) is taken as active in their current unit
+    since records began, if active now.
     """
 
     cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="tenures", verbose_name=_("cadre"))
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
-    started_at = models.DateTimeField(_("from"), null=True, blank=True)
-    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cadre tenure")
@@ -178,13 +194,8 @@ class CadreTenure(models.Model):
         ordering = ["cadre", models.F("started_at").asc(nulls_first=True)]
         indexes = [models.Index(fields=["cadre", "started_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(started_at__isnull=True)
-                | models.Q(ended_at__isnull=True)
-                | models.Q(ended_at__gt=models.F("started_at")),
-                name="portal_cadretenure_ends_after_start",
-            ),
-            # At most one open stretch per cadre: a cadre is in one unit at a time.
+            *ActiveStretch.Meta.constraints,
+            # A cadre is in one unit at a time.
             models.UniqueConstraint(
                 fields=["cadre"], condition=models.Q(ended_at__isnull=True), name="portal_cadretenure_one_open"
             ),
@@ -194,15 +205,11 @@ class CadreTenure(models.Model):
         return f"{self.cadre_id}@{self.unit_id} [{self.started_at}, {self.ended_at})"
 
 
-class UnitActiveSpan(models.Model):
-    """A stretch of time a unit was active: [started_at, ended_at), read the same way as CadreTenure.
-
-    A unit with no span at all is taken as active since records began, if active now.
-    """
+class UnitActiveSpan(ActiveStretch):
+    """A stretch of time a unit was active; a unit with no span at all is taken as active since records began,
+    if active now."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="active_spans", verbose_name=_("unit"))
-    started_at = models.DateTimeField(_("from"), null=True, blank=True)
-    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("unit active span")
@@ -210,12 +217,7 @@ class UnitActiveSpan(models.Model):
         ordering = ["unit", models.F("started_at").asc(nulls_first=True)]
         indexes = [models.Index(fields=["unit", "started_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(started_at__isnull=True)
-                | models.Q(ended_at__isnull=True)
-                | models.Q(ended_at__gt=models.F("started_at")),
-                name="portal_unitactivespan_ends_after_start",
-            ),
+            *ActiveStretch.Meta.constraints,
             models.UniqueConstraint(
                 fields=["unit"], condition=models.Q(ended_at__isnull=True), name="portal_unitactivespan_one_open"
             ),
