@@ -4,8 +4,6 @@ period (a leaver counts in the quarters they were there, a mover in their unit o
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
 from . import history, services
 from .demo_data import EMPLOYEE_PREFIX
 from .models import Cadre, CadreTenure
@@ -52,12 +50,10 @@ def seed_staff_changes(*, scale: str, progress, calendar) -> str:
             target = chosen[position + 1][1] if chosen[position + 1][1] != unit_id else chosen[position - 1][1]
             if target != unit_id:
                 moving[pk] = (unit_id, target)
-        history.cadres_ended(leaving, at=moment)
-        Cadre.objects.filter(pk__in=list(leaving)).update(is_active=False)
-        get_user_model().objects.filter(cadre__in=list(leaving)).update(is_active=False)
+        services.cadres_set_active(actor=None, cadres=[Cadre(pk=pk) for pk in leaving], active=False, at=moment)
+        # No service moves cadres in bulk (the roster import does it inside its own write): the same two steps.
         history.cadres_moved(moving, at=moment)
         Cadre.objects.bulk_update([Cadre(pk=pk, unit_id=new) for pk, (_old, new) in moving.items()], ["unit_id"])
-        touched = set(leaving.values()) | {unit for pair in moving.values() for unit in pair}
-        services.units_roster_changed(touched)
+        services.units_roster_changed({unit for pair in moving.values() for unit in pair})
     changes = len(quarters) * CHANGES_PER_QUARTER
     return f"about {changes} cadres left and {changes} moved unit during the season"

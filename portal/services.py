@@ -91,8 +91,11 @@ def cadre_save(*, actor, cadre: Cadre, password_hash: str | None = None) -> Cadr
 
 
 @transaction.atomic
-def cadres_set_active(*, actor, cadres, active: bool) -> int:
-    """Activate or deactivate cadres and their login accounts together; returns how many changed."""
+def cadres_set_active(*, actor, cadres, active: bool, at=None) -> int:
+    """Activate or deactivate cadres and their login accounts together; returns how many changed.
+
+    `at` is when it happened (default now), recorded in their history for the reports (the demo season's leavers
+    left months ago)."""
     changed = lock_rows(Cadre.objects.exclude(is_active=active), [c.pk for c in cadres])
     ids = [c.pk for c in changed]
     Cadre.objects.filter(pk__in=ids).update(is_active=active)
@@ -100,9 +103,9 @@ def cadres_set_active(*, actor, cadres, active: bool) -> int:
     units_roster_changed(c.unit_id for c in changed)
     units = {c.pk: c.unit_id for c in changed}
     if active:
-        history.cadres_started(units)
+        history.cadres_started(units, at=at)
     else:
-        history.cadres_ended(units)
+        history.cadres_ended(units, at=at)
     for cadre in changed:
         audit_record(actor=actor, action="cadre.activate" if active else "cadre.deactivate", obj=cadre)
     return len(changed)
