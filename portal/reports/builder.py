@@ -104,6 +104,6 @@ def headline(figures: PeriodFigures) -> dict:
         "active_units": totals["active_units"],
         "coverage": round(totals["coverage"], 4) if totals["coverage"] is not None else None,
         "cost": str(totals["cost"]) if totals["cost"] is not None else None,
-        "volunteers": totals.get("volunteers"),
+        "volunteers": totals["volunteers"],
         "sentence": headline_sentence(figures.period, totals),
     }

@@ -69,7 +69,7 @@ def headline_sentence(period: Period, totals: dict) -> str:
     units, 310 volunteers, at a cost of ¥123,456.00". A figure no app records yet is said to be not yet recorded,
     never left out."""
     activities, participations = totals["activities_held"], totals["participations"]
-    volunteers, cost = totals.get("volunteers"), totals.get("cost")
+    volunteers, cost = totals["volunteers"], totals["cost"]
     parts = {
         "activities": ngettext("%(count)s activity", "%(count)s activities", activities) % {"count": f"{activities:,}"},
         "participations": ngettext("%(count)s person-time", "%(count)s person-times", participations)
@@ -188,8 +188,8 @@ class SummarySheet:
         self.append([self.cell(report_title(period), font=TITLE_FONT)], height=TITLE_ROW_POINTS)
         self.append([_("Period"), period.range_label], height=TITLE_ROW_POINTS)
         self.across(headline_sentence(period, totals), font=SENTENCE_FONT, font_scale=SENTENCE_SCALE)
-        self.write_comparison(period, totals, getattr(figures, "previous", None))
-        self.write_months(period, totals.get("by_month") or {})
+        self.write_comparison(period, totals, figures.previous)
+        self.write_months(period, totals["by_month"])
         for contribution in figures.contributions:
             breakdown = figures.apps[contribution.key].get("breakdown")
             if breakdown:
@@ -209,8 +209,8 @@ class SummarySheet:
             return self.cell(_("not yet recorded"), font=NOTE_FONT, alignment=MISSING_ALIGNMENT)
 
         for key, label, kind in figures:
-            value = totals.get(key)
-            earlier = previous.get(key) if previous is not None else None
+            value = totals[key]
+            earlier = previous[key] if previous is not None else None
             number_format = {"count": INTEGER_FORMAT, "share": PERCENT_FORMAT, "yuan": yuan_format()}[kind]
             cells = [label]
             cells.append(self.cell(value, number_format=number_format) if value is not None else not_recorded())

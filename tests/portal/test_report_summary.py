@@ -88,7 +88,14 @@ def two_quarters():
 
 
 def test_the_sentence_the_committee_publishes():
-    totals = {"activities_held": 142, "participations": 78000, "units_reached": 96, "active_units": 100}
+    totals = {
+        "activities_held": 142,
+        "participations": 78000,
+        "units_reached": 96,
+        "active_units": 100,
+        "volunteers": None,
+        "cost": None,
+    }
     with translation.override("en"):
         assert headline_sentence(Q2, {**totals, "volunteers": 310, "cost": Decimal("123456")}) == (
             "This quarter: 142 activities, 78,000 person-times, 96 of 100 units, 310 volunteers, "
